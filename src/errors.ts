@@ -1,0 +1,48 @@
+/**
+ * The error hierarchy. Every message names the place (layer, op, file, row, argument)
+ * and says what was expected, so a user can fix the input without reading our code.
+ */
+export class DescentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Tensors whose shapes do not fit the operation or layer they were given to. */
+export class ShapeError extends DescentError {}
+
+/** Bad values in data: NaN in a CSV cell, a label out of range, a loss that became NaN. */
+export class DataError extends DescentError {}
+
+/** A file that is not what it claims to be (wrong magic, truncated, corrupt). */
+export class FormatError extends DescentError {}
+
+/** Invalid arguments or settings: a negative learning rate, an unknown optimiser name. */
+export class ConfigError extends DescentError {}
+
+/** Throws a ConfigError listing the valid names when `name` is not one of them. */
+export function unknownName(kind: string, name: string, valid: readonly string[]): never {
+  throw new ConfigError(`Unknown ${kind} '${name}'. Valid ${kind}s: ${valid.join(', ')}.`);
+}
+
+export function checkPositiveInt(where: string, name: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new ConfigError(`${where}: ${name} must be a positive integer, got ${value}.`);
+  }
+  return value;
+}
+
+export function checkPositive(where: string, name: string, value: number): number {
+  if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
+    throw new ConfigError(`${where}: ${name} must be a positive finite number, got ${value}.`);
+  }
+  return value;
+}
+
+export function checkNonNegative(where: string, name: string, value: number): number {
+  if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+    throw new ConfigError(`${where}: ${name} must be a non-negative finite number, got ${value}.`);
+  }
+  return value;
+}
