@@ -1,0 +1,143 @@
+/**
+ * The kernel contract: the only thing a backend implements.
+ *
+ * Everything above `backend/` (tensors, autograd, ops, layers, optimisers, training)
+ * is written once against this interface. Kernels receive opaque `Storage` handles
+ * and plain numbers describing shapes — never `Tensor` objects — so a WebAssembly
+ * backend can hand out offsets into its linear memory and a WebGPU backend GPU
+ * buffers, and neither needs to know about autograd.
+ *
+ * Conventions
+ * - Storage is row-major (C order) and dense; NCHW for images.
+ * - `out` is always allocated by the caller with `alloc` and fully written by the kernel
+ *   (kernels never allocate user-visible memory). Unless noted, `out` may not alias an input,
+ *   except for same-shape element-wise kernels (`unary`, `binary` with equal shapes), which
+ *   must support `out === a` so that parameters can be updated in place.
+ * - All inputs of one kernel call have the same dtype as `out` unless noted (ops cast first).
+ * - Axis-wise kernels see the tensor as [outer, axis, inner]: the ops layer folds any
+ *   shape into those three numbers, so a backend implements one loop nest, not n-D indexing.
+ * - Reading is asynchronous (`read`); `readSync` exists only where the backend can honour it.
+ */
+
+export type DType = 'float32' | 'float64' | 'int32';
+export type TypedArray = Float32Array | Float64Array | Int32Array;
+
+/** An opaque handle to a backend's memory. Only the backend that made it looks inside. */
+export interface Storage {
+  readonly backend: string;
+}
+
+/**
+ * Element-wise functions of one argument. `p0`/`p1` carry the op's constants:
+ * leakyRelu/elu: p0 = α; clamp: p0 = min, p1 = max; powScalar: p0 = exponent.
+ */
+export type UnaryOp =
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'square' | 'reciprocal'
+  | 'sigmoid' | 'tanh' | 'relu' | 'step' | 'leakyRelu' | 'elu' | 'softplus'
+  | 'clamp' | 'powScalar';
+
+/** Element-wise functions of two arguments, with numpy broadcasting. Comparisons give 1 or 0. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min' | 'eq' | 'gt' | 'ge' | 'lt' | 'le';
+
+export type ReduceOp = 'sum' | 'max' | 'min';
+export type ArgReduceOp = 'argmax' | 'argmin';
+
+/** An [outer, axis, inner] view of a tensor for axis-wise kernels. */
+export interface AxisView {
+  outer: number;
+  axis: number;
+  inner: number;
+}
+
+export interface MatmulArgs {
+  /** Number of independent products; batch strides of 0 broadcast an operand. */
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  /** A is stored [k, m] instead of [m, k]. */
+  transA: boolean;
+  /** B is stored [n, k] instead of [k, n]. */
+  transB: boolean;
+  aBatchStride: number;
+  bBatchStride: number;
+}
+
+/** A rectangular region for `copyRegion`: an n-D box inside a larger row-major array. */
+export interface Region {
+  shape: readonly number[];
+  /** Start of the box in each dimension. */
+  begin: readonly number[];
+}
+
+export interface Backend {
+  readonly name: string;
+  /** Whether the backend can compute in this dtype (float64 is a cpu-only luxury). */
+  supports(dtype: DType): boolean;
+
+  // ---- memory -------------------------------------------------------------------
+  /** Uninitialised storage for `size` elements. */
+  alloc(dtype: DType, size: number): Storage;
+  /** Storage holding a copy of `values` (converted to `dtype`). */
+  upload(dtype: DType, values: ArrayLike<number>): Storage;
+  /** A copy of the contents. */
+  read(storage: Storage, dtype: DType, size: number): Promise<TypedArray>;
+  /** A copy of the contents, synchronously; absent on backends that cannot (WebGPU). */
+  readSync?(storage: Storage, dtype: DType, size: number): TypedArray;
+  free(storage: Storage): void;
+
+  // ---- element-wise --------------------------------------------------------------
+  fill(out: Storage, dtype: DType, size: number, value: number): void;
+  /** Converts `size` elements from dtype `from` into `out` of dtype `to` (int32 truncates toward zero). */
+  cast(x: Storage, from: DType, out: Storage, to: DType, size: number): void;
+  unary(op: UnaryOp, x: Storage, out: Storage, dtype: DType, size: number, p0?: number, p1?: number): void;
+  /**
+   * dx = dy · f′ for a unary op, given its input x and output y (each kernel uses
+   * whichever makes the derivative cheapest: sigmoid′ = y(1 − y), relu′ = [x > 0] …).
+   */
+  unaryGrad(
+    op: UnaryOp, x: Storage, y: Storage, dy: Storage, dx: Storage, dtype: DType, size: number,
+    p0?: number, p1?: number,
+  ): void;
+  /** out = a ∘ b with numpy broadcasting; shapes are already validated and `outShape` computed. */
+  binary(
+    op: BinaryOp, a: Storage, aShape: readonly number[], b: Storage, bShape: readonly number[],
+    out: Storage, outShape: readonly number[], dtype: DType,
+  ): void;
+
+  // ---- reductions and axis-wise ops ------------------------------------------------
+  /** out[o, i] = reduce_k x[o, k, i]. */
+  reduce(op: ReduceOp, x: Storage, view: AxisView, out: Storage, dtype: DType): void;
+  /** out[o, i] = argreduce_k x[o, k, i] (first index on ties); `out` is int32. */
+  argReduce(op: ArgReduceOp, x: Storage, view: AxisView, out: Storage, dtype: DType): void;
+  /** Softmax (or log-softmax) along the axis, numerically stabilised by the maximum. */
+  softmax(x: Storage, view: AxisView, out: Storage, dtype: DType, log: boolean): void;
+  /**
+   * Backward of softmax from its output y: dx = y ⊙ (dy − Σ dy ⊙ y);
+   * of log-softmax: dx = dy − exp(y) ⊙ Σ dy.
+   */
+  softmaxGrad(y: Storage, dy: Storage, view: AxisView, dx: Storage, dtype: DType, log: boolean): void;
+
+  // ---- linear algebra -------------------------------------------------------------
+  /** C = op(A) · op(B) for each batch; C is [batch, m, n]. */
+  matmul(a: Storage, b: Storage, out: Storage, dtype: DType, args: MatmulArgs): void;
+
+  // ---- data movement --------------------------------------------------------------
+  /** out = x with its axes permuted: out.shape[i] = shape[perm[i]]. */
+  permute(x: Storage, shape: readonly number[], perm: readonly number[], out: Storage, dtype: DType): void;
+  /**
+   * Copies the box `src` of an array shaped `srcShape` onto the box `dst` of an array shaped
+   * `dstShape` (both boxes have the same shape). Slice, concat and their gradients use it;
+   * the rest of `out` is left untouched.
+   */
+  copyRegion(
+    x: Storage, srcShape: readonly number[], src: Region,
+    out: Storage, dstShape: readonly number[], dst: Region, dtype: DType,
+  ): void;
+  /** out[o, j, i] = x[o, indices[j], i]; out is [outer, indices.length, inner]; indices int32. */
+  gather(x: Storage, view: AxisView, indices: Storage, count: number, out: Storage, dtype: DType): void;
+  /** dx[o, indices[j], i] += dy[o, j, i] — the backward of gather (dx must be zero-filled first). */
+  scatterAdd(dy: Storage, view: AxisView, indices: Storage, count: number, dx: Storage, dtype: DType): void;
+  /** out[j, c] = (indices[j] == c) for c < depth; indices int32, out of `dtype`. */
+  oneHot(indices: Storage, count: number, depth: number, out: Storage, dtype: DType): void;
+}

@@ -1,0 +1,111 @@
+/**
+ * Loss functions, by name. Each takes (prediction, target) and returns the mean over
+ * the batch (a scalar), as Keras and PyTorch do by default.
+ *
+ *   mse                  = 1/n Σ (ŷ − y)²                    (mean over every element)
+ *   sse                  = ½ Σ (ŷ − y)²                      (the lectures' quadratic cost, summed)
+ *   binaryCrossEntropy   = −1/n Σ [y ln p + (1 − y) ln(1 − p)]   (p probabilities; ln clamped at −100 like PyTorch)
+ *   binaryCrossEntropyFromLogits = 1/n Σ [softplus(z) − z·y]     (stable for any z)
+ *   crossEntropy         = −1/N Σᵢ Σ_c yᵢ_c · log softmax(zᵢ)_c  (logits; y integer labels or one-hot rows)
+ *   klDivergence         = 1/N Σᵢ Σ_c pᵢ_c ln(pᵢ_c / qᵢ_c)     (p target, q prediction; clipped to [1e-7, 1] like Keras)
+ */
+import { ShapeError, unknownName } from '../errors.js';
+import { formatShape, sameShape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { add, cast, clamp, div, log, maximum, mul, neg, square, sub } from '../ops/arithmetic.js';
+import { logSoftmax, softplus } from '../ops/activation.js';
+import { mean, sum } from '../ops/reduce.js';
+import { oneHot } from '../ops/shape.js';
+
+export type LossFn = (prediction: Tensor, target: Tensor) => Tensor;
+
+function checkSame(name: string, prediction: Tensor, target: Tensor): void {
+  if (!sameShape(prediction.shape, target.shape)) {
+    throw new ShapeError(
+      `loss '${name}': prediction ${formatShape(prediction.shape)} and target ${formatShape(target.shape)} must have the same shape.`,
+    );
+  }
+}
+
+function asFloat(t: Tensor, like: Tensor): Tensor {
+  return t.dtype === like.dtype ? t : cast(t, like.dtype);
+}
+
+export function mse(prediction: Tensor, target: Tensor): Tensor {
+  checkSame('mse', prediction, target);
+  return mean(square(sub(prediction, asFloat(target, prediction))));
+}
+
+export function sse(prediction: Tensor, target: Tensor): Tensor {
+  checkSame('sse', prediction, target);
+  return mul(sum(square(sub(prediction, asFloat(target, prediction)))), 0.5);
+}
+
+export function binaryCrossEntropy(probabilities: Tensor, target: Tensor): Tensor {
+  checkSame('binaryCrossEntropy', probabilities, target);
+  const y = asFloat(target, probabilities);
+  const logP = maximum(log(probabilities), -100);
+  const log1mP = maximum(log(sub(1, probabilities)), -100);
+  return neg(mean(add(mul(y, logP), mul(sub(1, y), log1mP))));
+}
+
+export function binaryCrossEntropyFromLogits(logits: Tensor, target: Tensor): Tensor {
+  checkSame('binaryCrossEntropyFromLogits', logits, target);
+  const y = asFloat(target, logits);
+  return mean(sub(softplus(logits), mul(logits, y)));
+}
+
+/**
+ * Cross-entropy from logits [N, C]. Targets are integer labels [N] (int32) or rows of
+ * class probabilities [N, C] (one-hot or soft).
+ */
+export function crossEntropy(logits: Tensor, target: Tensor): Tensor {
+  if (logits.rank !== 2) {
+    throw new ShapeError(`loss 'crossEntropy': expected logits shaped [batch, classes], got ${formatShape(logits.shape)}.`);
+  }
+  const [n, classes] = logits.shape;
+  let y: Tensor;
+  if (target.rank === 1) {
+    if (target.size !== n) {
+      throw new ShapeError(`loss 'crossEntropy': ${target.size} labels for a batch of ${n} logits rows.`);
+    }
+    const labels = target.dtype === 'int32' ? target : cast(target, 'int32');
+    y = oneHot(labels, classes, logits.dtype === 'float64' ? 'float64' : 'float32');
+  } else {
+    checkSame('crossEntropy', logits, target);
+    y = asFloat(target, logits);
+  }
+  return div(neg(sum(mul(y, logSoftmax(logits, 1)))), n);
+}
+
+export function klDivergence(prediction: Tensor, target: Tensor): Tensor {
+  checkSame('klDivergence', prediction, target);
+  const p = clamp(asFloat(target, prediction), 1e-7, 1);
+  const q = clamp(prediction, 1e-7, 1);
+  const perElement = mul(p, sub(log(p), log(q)));
+  const batch = prediction.rank > 0 ? prediction.shape[0] : 1;
+  return div(sum(perElement), batch);
+}
+
+export const losses = {
+  mse,
+  sse,
+  binaryCrossEntropy,
+  binaryCrossEntropyFromLogits,
+  crossEntropy,
+  klDivergence,
+} as const satisfies Record<string, LossFn>;
+
+export type LossName = keyof typeof losses;
+
+/** A loss by name (as in `compile({ loss: 'crossEntropy' })`) or the function itself. */
+export function getLoss(nameOrFn: LossName | string | LossFn): LossFn {
+  if (typeof nameOrFn === 'function') return nameOrFn;
+  const aliases: Record<string, LossName> = {
+    meanSquaredError: 'mse', categoricalCrossEntropy: 'crossEntropy', sparseCategoricalCrossEntropy: 'crossEntropy',
+    bce: 'binaryCrossEntropy', kld: 'klDivergence',
+  };
+  const name = (aliases[nameOrFn] ?? nameOrFn) as LossName;
+  if (!(name in losses)) unknownName('loss', nameOrFn, Object.keys(losses));
+  return losses[name];
+}

@@ -1,0 +1,8 @@
+/** ops: every differentiable operation, by family. */
+export * from './arithmetic.js';
+export * from './activation.js';
+export * from './matmul.js';
+export * from './reduce.js';
+export * from './shape.js';
+export { cast } from './arithmetic.js';
+import './methods.js';
