@@ -63,7 +63,9 @@ export function parseCsv(text: string, options: CsvOptions = {}): Table {
   const headerMode = options.header ?? 'auto';
   const skipLines = options.skipLines ?? 0;
   if (delimiter.length === 0 || delimiter.includes('\n') || delimiter.includes('\r')) {
-    throw new ConfigError(`parseCsv: delimiter must be a non-empty string without line breaks, got ${JSON.stringify(delimiter)}.`);
+    throw new ConfigError(
+      `parseCsv: delimiter must be a non-empty string without line breaks, got ${JSON.stringify(delimiter)}.`,
+    );
   }
   if (!Number.isInteger(skipLines) || skipLines < 0) {
     throw new ConfigError(`parseCsv: skipLines must be a non-negative integer, got ${skipLines}.`);
@@ -88,10 +90,13 @@ export function parseCsv(text: string, options: CsvOptions = {}): Table {
   if (hasHeader) {
     header = firstCells.map(unquote);
     next++;
-    if (next >= end) throw new FormatError(`${source}: only a header row (line ${skipLines + 1}), no data rows.`);
+    if (next >= end) {
+      const hint = headerMode === 'auto' ? ' (pass header: false if it is data)' : '';
+      throw new FormatError(`${source}: only a header row (line ${skipLines + 1}), no data rows${hint}.`);
+    }
   }
 
-  const shapeLine = next - (hasHeader ? 1 : 0) + 1;
+  const shapeLine = skipLines + 1; // the header, or else the first data row, fixes the column count
   const cols = hasHeader ? firstCells.length : splitCells(lines[next], delimiter).length;
   const rows = end - next;
   const values = new Float64Array(rows * cols);
@@ -161,11 +166,14 @@ export function splitLabelColumn(
 ): LabelledTable {
   const { rows, cols, values } = table;
   const source = options.source ?? 'splitLabelColumn';
-  if (cols < 2) throw new FormatError(`${source}: need at least 2 columns (features and a label), got ${cols}.`);
+  if (cols < 2)
+    throw new FormatError(`${source}: need at least 2 columns (features and a label), got ${cols}.`);
   const requested = options.labelColumn ?? cols - 1;
   const labelColumn = requested < 0 ? requested + cols : requested;
   if (!Number.isInteger(labelColumn) || labelColumn < 0 || labelColumn >= cols) {
-    throw new ConfigError(`${source}: labelColumn must be an integer in [-${cols}, ${cols - 1}], got ${requested}.`);
+    throw new ConfigError(
+      `${source}: labelColumn must be an integer in [-${cols}, ${cols - 1}], got ${requested}.`,
+    );
   }
 
   const numFeatures = cols - 1;
@@ -215,9 +223,15 @@ export function loadLabelledCsv(
 ): LabelledTable & { classNames?: string[] } {
   const delimiter = options.delimiter ?? ',';
   const text = readTextFile(path);
-  const firstLine = text.slice(0, 4096).split('\n', 1)[0].replace(/^\uFEFF/, '');
+  const newline = text.indexOf('\n');
+  const firstLine = (newline < 0 ? text : text.slice(0, newline)).replace(/^\uFEFF/, '');
   const sklearn = parseSklearnHeader(firstLine, delimiter);
-  const table = parseCsv(text, { source: path, delimiter, header: sklearn ? false : 'auto', skipLines: sklearn ? 1 : 0 });
+  const table = parseCsv(text, {
+    source: path,
+    delimiter,
+    header: sklearn ? false : 'auto',
+    skipLines: sklearn ? 1 : 0,
+  });
   const labelled = splitLabelColumn(table, { labelColumn: options.labelColumn, source: path });
   if (!sklearn) return labelled;
 

@@ -12,7 +12,7 @@ import { record } from '../autograd/tape.js';
 import { ShapeError } from '../errors.js';
 import { formatShape, sameShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { cast } from './arithmetic.js';
+import { add, cast } from './arithmetic.js';
 import { sum } from './reduce.js';
 import { reshape } from './shape.js';
 import { checkSameBackend, checkTensor, empty, promote } from './util.js';
@@ -91,4 +91,28 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     }
     return [da, db];
   });
+}
+
+/**
+ * The dense layer's affine map in PyTorch's (and the lectures') layout, weight [out, in]:
+ *
+ *   y = x·Wᵀ + b        ∂L/∂x = dy·W      ∂L/∂W = dyᵀ·x      ∂L/∂b = Σ_batch dy
+ *
+ * One GEMM each way with transpose flags; no transposed copy of W is ever made.
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  checkTensor('linear', 'x', x);
+  checkTensor('linear', 'weight', weight);
+  if (x.rank !== 2 || weight.rank !== 2 || x.shape[1] !== weight.shape[1]) {
+    throw new ShapeError(
+      `linear: expected x [batch, ${weight.shape[1]}] for weight ${formatShape(weight.shape)}, got x ${formatShape(x.shape)}.`,
+    );
+  }
+  if (x.dtype !== weight.dtype) x = cast(x, weight.dtype);
+  const xw = gemm(x, weight, false, true);
+  const y = record(xw, 'linear', [x, weight], (dy) => [
+    x.requiresGrad ? gemm(dy, weight, false, false) : null,
+    weight.requiresGrad ? gemm(dy, x, true, false) : null,
+  ]);
+  return bias ? add(y, bias) : y;
 }

@@ -1,0 +1,88 @@
+/**
+ * The fully connected layer, in the lectures' notation (and PyTorch's weight layout):
+ *
+ *   zˡ = wˡ aˡ⁻¹ + bˡ,   aˡ = σ(zˡ)        w: [units, inFeatures],  b: [units]
+ *
+ * applied to a batch as Z = X·Wᵀ + b. The activation σ is optional (default: none).
+ */
+import { checkPositiveInt } from '../errors.js';
+import { linear } from '../ops/matmul.js';
+import { formatShape, type Shape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { activation as makeActivation, type ActivationName } from './activations.js';
+import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
+import { Layer, type ForwardOptions } from './layer.js';
+
+export interface DenseOptions {
+  units: number;
+  /** Input features; inferred from the first input when omitted. */
+  inFeatures?: number;
+  activation?: ActivationName;
+  useBias?: boolean;
+  /** Default glorotUniform (as in Keras). */
+  kernelInitializer?: InitializerName | Initializer;
+  /** Default zeros. */
+  biasInitializer?: InitializerName | Initializer;
+  name?: string;
+}
+
+export class Dense extends Layer {
+  readonly kind = 'dense';
+  readonly units: number;
+  inFeatures?: number;
+  weight!: Tensor;
+  bias: Tensor | null = null;
+  private readonly activationLayer: Layer | null;
+
+  constructor(private readonly options: DenseOptions) {
+    super(options.name);
+    this.units = checkPositiveInt('dense', 'units', options.units);
+    if (options.inFeatures !== undefined) this.inFeatures = checkPositiveInt('dense', 'inFeatures', options.inFeatures);
+    this.activationLayer = options.activation ? makeActivation(options.activation) : null;
+    getInitializer(options.kernelInitializer ?? 'glorotUniform');
+    if (this.inFeatures !== undefined) this.buildFor([1, this.inFeatures]);
+  }
+
+  protected override build(inputShape: Shape): void {
+    if (inputShape.length !== 2) {
+      throw this.shapeError(`expected input shaped [batch, features], got ${formatShape(inputShape)} (add a flatten layer before it?).`);
+    }
+    this.inFeatures ??= inputShape[1];
+    const context = { fanIn: this.inFeatures, fanOut: this.units };
+    const kernelInit = getInitializer(this.options.kernelInitializer ?? 'glorotUniform');
+    this.weight = this.addParameter('weight', kernelInit([this.units, this.inFeatures], context));
+    if (this.options.useBias ?? true) {
+      this.bias = this.addParameter('bias', getInitializer(this.options.biasInitializer ?? 'zeros')([this.units], context));
+    }
+  }
+
+  protected override checkInput(x: Tensor): void {
+    if (x.rank !== 2 || x.shape[1] !== this.inFeatures) {
+      throw this.shapeError(
+        `expected input shaped [batch, ${this.inFeatures}] (${this.inFeatures} features), got ${formatShape(x.shape)}.`,
+      );
+    }
+  }
+
+  forward(x: Tensor, options: ForwardOptions): Tensor {
+    const z = linear(x, this.weight, this.bias);
+    return this.activationLayer ? this.activationLayer.call(z, options) : z;
+  }
+
+  override outputShape(inputShape: Shape): number[] {
+    return [inputShape[0], this.units];
+  }
+
+  config(): Record<string, unknown> {
+    return {
+      units: this.units,
+      inFeatures: this.inFeatures,
+      ...(this.options.activation ? { activation: this.options.activation } : {}),
+      useBias: this.options.useBias ?? true,
+    };
+  }
+}
+
+export function dense(options: DenseOptions): Dense {
+  return new Dense(options);
+}

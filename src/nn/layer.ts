@@ -1,0 +1,111 @@
+/**
+ * The Layer: parameters, a forward function, and a lazy build from the first input's
+ * shape (so `dense({ units: 10 })` need not be told its input size).
+ *
+ *   layer.call(x, { training })   builds on first use, checks the input, runs forward
+ *   layer.parameters()            own parameters then children's, in a stable order
+ *
+ * Parameters are tensors with `requiresGrad`, kept alive outside every tidy scope and
+ * named `<layer>.<param>` (e.g. `dense_1.weight`) for error messages and saving.
+ */
+import { keep } from '../tensor/scope.js';
+import type { Shape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { ShapeError } from '../errors.js';
+
+export interface ForwardOptions {
+  /** Training mode (dropout active, batch statistics in batch norm). Default false. */
+  training?: boolean;
+}
+
+export abstract class Layer {
+  /** The layer's kind, e.g. 'dense' — used for default names and saved topologies. */
+  abstract readonly kind: string;
+  /** Unique within its model; set by the user or by `sequential`. */
+  name: string;
+  protected built = false;
+  private readonly own = new Map<string, Tensor>();
+
+  constructor(name?: string) {
+    this.name = name ?? '';
+  }
+
+  /** Creates parameters once the input shape is known. Called by `call` on first use. */
+  protected build(_inputShape: Shape): void {}
+
+  /** The computation. `x` is already checked by `checkInput`. */
+  abstract forward(x: Tensor, options: ForwardOptions): Tensor;
+
+  /** Throws a ShapeError naming this layer if `x` does not fit. */
+  protected checkInput(_x: Tensor): void {}
+
+  /** The hyper-parameters that recreate this layer (for saving and summaries). */
+  abstract config(): Record<string, unknown>;
+
+  get isBuilt(): boolean {
+    return this.built;
+  }
+
+  /** The label used in messages: the name, or the kind before a name is assigned. */
+  get label(): string {
+    return this.name || this.kind;
+  }
+
+  call(x: Tensor, options: ForwardOptions = {}): Tensor {
+    x.assertAlive(`${this.label}.call`);
+    if (!this.built) {
+      this.build(x.shape);
+      this.built = true;
+    }
+    this.checkInput(x);
+    return this.forward(x, options);
+  }
+
+  /** Builds without data, for a given input shape (batch dimension included). */
+  buildFor(inputShape: Shape): void {
+    if (!this.built) {
+      this.build(inputShape);
+      this.built = true;
+    }
+  }
+
+  /** Registers a parameter: it requires a gradient and outlives tidy scopes. */
+  protected addParameter(name: string, value: Tensor): Tensor {
+    value.requiresGrad = true;
+    value.name = `${this.label}.${name}`;
+    keep(value);
+    this.own.set(name, value);
+    return value;
+  }
+
+  /** Sub-layers (for containers). */
+  children(): Layer[] {
+    return [];
+  }
+
+  /** [qualified name, tensor] for every parameter, own first, then children's. */
+  namedParameters(): Array<[string, Tensor]> {
+    const list: Array<[string, Tensor]> = [...this.own].map(([k, v]) => [`${this.label}.${k}`, v]);
+    for (const child of this.children()) list.push(...child.namedParameters());
+    return list;
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, t]) => t);
+  }
+
+  /** The shape of the output for an input shape, computed by running on zeros is avoided: layers override. */
+  outputShape(inputShape: Shape): number[] {
+    return [...inputShape];
+  }
+
+  /** Frees the parameters. */
+  dispose(): void {
+    for (const t of this.own.values()) t.dispose();
+    for (const child of this.children()) child.dispose();
+  }
+
+  protected shapeError(message: string): ShapeError {
+    return new ShapeError(`${this.label} (${this.kind}): ${message}`);
+  }
+}

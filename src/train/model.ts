@@ -1,0 +1,272 @@
+/**
+ * Model: a network bound to a loss, an optimiser and metrics (Keras's compile/fit/
+ * evaluate/predict). The training step is the lectures' loop:
+ *
+ *   for each epoch: shuffle; for each mini-batch (x, y):
+ *     ŷ = net(x);  C = loss(ŷ, y);  ∇C by backpropagation;  w ← w + update(∇C)
+ *
+ * Each step runs inside `tidy`, so its intermediates are freed when it ends and the
+ * live tensor count is the same after every epoch. Nothing here prints: progress is
+ * reported through callbacks (see callbacks.ts).
+ */
+import { ConfigError, DataError, ShapeError, checkPositiveInt } from '../errors.js';
+import { noGrad } from '../autograd/tape.js';
+import { Dataset, DataLoader } from '../data/dataset.js';
+import { getLoss, type LossFn } from '../losses/index.js';
+import { add, mul } from '../ops/arithmetic.js';
+import type { Layer } from '../nn/layer.js';
+import { getOptimizer, Optimizer, type GradientTransformation, type OptState } from '../optim/index.js';
+import { rng as globalRng, type Rng } from '../tensor/random.js';
+import { dispose, keep, tidy } from '../tensor/scope.js';
+import { formatShape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { concat, gather } from '../ops/shape.js';
+import { zeros } from '../tensor/creation.js';
+import type { Callback, History, Logs, TrainingControl } from './callbacks.js';
+import { getMetric, type Metric } from './metrics.js';
+
+export interface CompileOptions {
+  /** An optimiser name ('sgd', …), a gradient transformation, or an Optimizer. */
+  optimizer: string | GradientTransformation<OptState> | Optimizer;
+  /** Learning rate when the optimiser is given by name. */
+  lr?: number;
+  loss: string | LossFn;
+  metrics?: Array<string | Metric>;
+}
+
+export interface FitOptions {
+  epochs?: number;
+  batchSize?: number;
+  shuffle?: boolean;
+  /** Hold out the last fraction of the training data for validation. */
+  validationSplit?: number;
+  validationData?: Dataset;
+  callbacks?: Callback[];
+  /** Generator for shuffling (default: the global seeded RNG). */
+  rng?: Rng;
+  /** Read the loss back every this many steps (default 1). */
+  logEvery?: number;
+}
+
+export interface EvaluateOptions {
+  batchSize?: number;
+}
+
+function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+export class Model {
+  private lossFn: LossFn | null = null;
+  private lossName = '';
+  private metrics: Metric[] = [];
+  optimizer: Optimizer | null = null;
+  private stopRequested = false;
+
+  constructor(readonly net: Layer) {}
+
+  compile(options: CompileOptions): this {
+    if (!options || !options.loss) throw new ConfigError('compile: a loss is required, e.g. { loss: "crossEntropy" }.');
+    if (!options.optimizer) throw new ConfigError('compile: an optimizer is required, e.g. { optimizer: "sgd" }.');
+    this.lossFn = getLoss(options.loss);
+    this.lossName = typeof options.loss === 'string' ? options.loss : options.loss.name;
+    const threshold = /logits/i.test(this.lossName) ? 0 : 0.5;
+    this.metrics = (options.metrics ?? []).map((m) => getMetric(m, { threshold }));
+    this.optimizer?.dispose();
+    const opt = options.optimizer;
+    this.optimizer =
+      opt instanceof Optimizer ? opt : new Optimizer(typeof opt === 'string' ? getOptimizer(opt, { lr: options.lr }) : opt);
+    return this;
+  }
+
+  private requireCompiled(where: string): { lossFn: LossFn; optimizer: Optimizer } {
+    if (!this.lossFn || !this.optimizer) throw new ConfigError(`${where}: call compile({ optimizer, loss }) first.`);
+    return { lossFn: this.lossFn, optimizer: this.optimizer };
+  }
+
+  /** Builds the network for the dataset's sample shape and binds the optimiser. */
+  private prepare(data: Dataset, optimizer: Optimizer): void {
+    if (!this.net.isBuilt) this.net.buildFor([1, ...data.x.shape.slice(1)]);
+    const params = this.net.parameters();
+    if (optimizer.parameters.length !== params.length || optimizer.parameters.some((p, i) => p !== params[i])) {
+      optimizer.attach(params);
+    }
+  }
+
+  /** Trains for `epochs` epochs of mini-batches; returns the per-epoch history. */
+  async fit(data: Dataset, options: FitOptions = {}): Promise<History> {
+    const { lossFn, optimizer } = this.requireCompiled('fit');
+    if (!(data instanceof Dataset)) throw new ConfigError('fit: expected a Dataset (e.g. Dataset.fromArrays(x, shape, y)).');
+    const epochs = checkPositiveInt('fit', 'epochs', options.epochs ?? 1);
+    const batchSize = checkPositiveInt('fit', 'batchSize', options.batchSize ?? 32);
+    const logEvery = checkPositiveInt('fit', 'logEvery', options.logEvery ?? 1);
+    let train = data;
+    let validation = options.validationData;
+    let ownSplit = false;
+    if (options.validationSplit !== undefined && options.validationSplit > 0) {
+      if (validation) throw new ConfigError('fit: give validationSplit or validationData, not both.');
+      [train, validation] = data.splitTail(options.validationSplit);
+      ownSplit = true;
+    }
+    const loader = new DataLoader(train, { batchSize, shuffle: options.shuffle ?? true, rng: options.rng ?? globalRng() });
+    this.prepare(train, optimizer);
+    const callbacks = options.callbacks ?? [];
+    this.stopRequested = false;
+    const control: TrainingControl = { stop: () => (this.stopRequested = true) };
+    const history: History = { epochs: [], history: {} };
+    const record = (logs: Logs) => {
+      for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
+    };
+
+    const begin = { epochs, batchesPerEpoch: loader.numBatches, samplesPerEpoch: train.length, batchSize };
+    for (const cb of callbacks) await cb.onTrainBegin?.(begin, control);
+    let step = 0;
+    try {
+      for (let epoch = 0; epoch < epochs && !this.stopRequested; epoch++) {
+        for (const cb of callbacks) await cb.onEpochBegin?.(epoch, control);
+        const started = now();
+        // Running sums over the epoch, kept on the backend and read back only when needed.
+        let lossSum: Tensor = keep(zeros([1]));
+        let metricSums: Tensor[] = this.metrics.map(() => keep(zeros([1])));
+        let samples = 0;
+        let batchIndex = 0;
+        let lastLoss = NaN;
+        const order = loader.epochOrder();
+        {
+          for (let start = 0; start < order.length; start += batchSize) {
+            const idx = order.subarray(start, Math.min(order.length, start + batchSize));
+            const result = tidy(() => {
+              const batch = { x: gather(train.x, idx), y: gather(train.y, idx) };
+              optimizer.zeroGrad();
+              const prediction = this.net.call(batch.x, { training: true });
+              const loss = lossFn(prediction, batch.y);
+              if (loss.size !== 1) throw new ShapeError(`loss '${this.lossName}' returned shape ${formatShape(loss.shape)}; a loss must be a scalar.`);
+              loss.backward();
+              optimizer.step();
+              const weighted = noGrad(() => mul(loss, idx.length));
+              const nextLoss = add(lossSum, weighted);
+              const nextMetrics = noGrad(() => this.metrics.map((m, i) => add(metricSums[i], m.batchSum(prediction, batch.y))));
+              return { nextLoss, nextMetrics, loss };
+            });
+            lossSum.dispose();
+            lossSum = keep(result.nextLoss);
+            metricSums.forEach((t) => t.dispose());
+            metricSums = result.nextMetrics.map((t) => keep(t));
+            samples += idx.length;
+            step++;
+            if (step % logEvery === 0 || samples === order.length) {
+              lastLoss = (await result.loss.data())[0];
+              if (!Number.isFinite(lastLoss)) {
+                result.loss.dispose();
+                throw this.divergenceError(lastLoss, epoch, batchIndex, step, optimizer);
+              }
+            }
+            result.loss.dispose();
+            const seconds = (now() - started) / 1000;
+            const info = {
+              epoch, batch: batchIndex, step, batchesPerEpoch: loader.numBatches, samples,
+              loss: lastLoss, samplesPerSec: seconds > 0 ? samples / seconds : 0,
+            };
+            for (const cb of callbacks) await cb.onBatchEnd?.(info, control);
+            batchIndex++;
+          }
+        }
+        const logs: Logs = { loss: (await lossSum.data())[0] / samples };
+        for (const [i, m] of this.metrics.entries()) logs[m.name] = (await metricSums[i].data())[0] / samples;
+        lossSum.dispose();
+        metricSums.forEach((t) => t.dispose());
+        if (validation) {
+          const v = await this.evaluate(validation, { batchSize });
+          for (const [k, value] of Object.entries(v)) logs[`val${k[0].toUpperCase()}${k.slice(1)}`] = value;
+        }
+        const seconds = (now() - started) / 1000;
+        logs.samplesPerSec = samples / Math.max(seconds, 1e-9);
+        history.epochs.push(epoch);
+        record(logs);
+        for (const cb of callbacks) await cb.onEpochEnd?.({ epoch, logs, seconds }, control);
+      }
+    } finally {
+      if (ownSplit) {
+        train.dispose();
+        validation?.dispose();
+      }
+    }
+    if (this.stopRequested) history.stoppedEarly = `stopped by a callback after epoch ${history.epochs.length}`;
+    for (const cb of callbacks) await cb.onTrainEnd?.(history);
+    return history;
+  }
+
+  /** Names the step and the first layer whose gradient is not finite, with advice. */
+  private divergenceError(loss: number, epoch: number, batch: number, step: number, optimizer: Optimizer): DataError {
+    let culprit = '';
+    for (const p of optimizer.parameters) {
+      const g = p.grad && p.backend.readSync ? p.backend.readSync(p.grad.storage, p.dtype, p.size) : null;
+      const w = p.backend.readSync ? p.backend.readSync(p.storage, p.dtype, p.size) : null;
+      const bad = (a: ArrayLike<number> | null) => a !== null && Array.prototype.some.call(a, (v: number) => !Number.isFinite(v));
+      if (bad(g) || bad(w)) {
+        culprit = ` The first parameter with a non-finite gradient or value is ${p.name ?? 'unnamed'}.`;
+        break;
+      }
+    }
+    return new DataError(
+      `Training diverged: the loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} (step ${step}).${culprit} ` +
+        'Try a lower learning rate, gradient clipping (--clip-norm 5), or standardised inputs.',
+    );
+  }
+
+  /** Mean loss and metrics over a dataset, without training. */
+  async evaluate(data: Dataset, options: EvaluateOptions = {}): Promise<Logs> {
+    const { lossFn } = this.requireCompiled('evaluate');
+    const batchSize = checkPositiveInt('evaluate', 'batchSize', options.batchSize ?? 256);
+    if (!this.net.isBuilt) this.net.buildFor([1, ...data.x.shape.slice(1)]);
+    const loader = new DataLoader(data, { batchSize, shuffle: false });
+    let lossTotal = 0;
+    const metricTotals = this.metrics.map(() => 0);
+    const order = loader.epochOrder();
+    for (let start = 0; start < order.length; start += batchSize) {
+      const idx = order.subarray(start, Math.min(order.length, start + batchSize));
+      const sums = tidy(() =>
+        noGrad(() => {
+          const x = gather(data.x, idx);
+          const y = gather(data.y, idx);
+          const prediction = this.net.call(x, { training: false });
+          return [mul(lossFn(prediction, y), idx.length), ...this.metrics.map((m) => m.batchSum(prediction, y))];
+        }),
+      );
+      const values = await Promise.all(sums.map((t) => t.data()));
+      dispose(sums);
+      lossTotal += values[0][0];
+      values.slice(1).forEach((v, i) => (metricTotals[i] += v[0]));
+    }
+    const logs: Logs = { loss: lossTotal / data.length };
+    this.metrics.forEach((m, i) => (logs[m.name] = metricTotals[i] / data.length));
+    return logs;
+  }
+
+  /** The network's outputs for `x` (inference mode), computed in batches. */
+  predict(x: Tensor, options: EvaluateOptions = {}): Tensor {
+    const batchSize = checkPositiveInt('predict', 'batchSize', options.batchSize ?? 256);
+    if (!this.net.isBuilt) this.net.buildFor([1, ...x.shape.slice(1)]);
+    return tidy(() =>
+      noGrad(() => {
+        const n = x.shape[0];
+        const parts: Tensor[] = [];
+        for (let start = 0; start < n; start += batchSize) {
+          const idx = Int32Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
+          parts.push(this.net.call(n <= batchSize ? x : gather(x, idx, 0), { training: false }));
+        }
+        return parts.length === 1 ? parts[0] : concat(parts, 0);
+      }),
+    );
+  }
+
+  parameters(): Tensor[] {
+    return this.net.parameters();
+  }
+
+  dispose(): void {
+    this.optimizer?.dispose();
+    this.net.dispose();
+  }
+}
+
