@@ -43,6 +43,10 @@ export class Dense extends Layer {
     if (this.inFeatures !== undefined) this.buildFor([1, this.inFeatures]);
   }
 
+  override knownInputShape(): number[] | null {
+    return this.inFeatures === undefined ? null : [1, this.inFeatures];
+  }
+
   protected override build(inputShape: Shape): void {
     if (inputShape.length !== 2) {
       throw this.shapeError(`expected input shaped [batch, features], got ${formatShape(inputShape)} (add a flatten layer before it?).`);

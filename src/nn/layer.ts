@@ -21,13 +21,27 @@ export interface ForwardOptions {
 export abstract class Layer {
   /** The layer's kind, e.g. 'dense' — used for default names and saved topologies. */
   abstract readonly kind: string;
-  /** Unique within its model; set by the user or by `sequential`. */
-  name: string;
   protected built = false;
   private readonly own = new Map<string, Tensor>();
+  private layerName: string;
 
   constructor(name?: string) {
-    this.name = name ?? '';
+    this.layerName = name ?? '';
+  }
+
+  /** Unique within its model; set by the user or by `sequential` (renaming renames the parameters). */
+  get name(): string {
+    return this.layerName;
+  }
+
+  set name(value: string) {
+    this.layerName = value;
+    for (const [k, t] of this.own) t.name = `${this.label}.${k}`;
+  }
+
+  /** The input shape (batch dimension included, as 1) when known before any data is seen. */
+  knownInputShape(): number[] | null {
+    return null;
   }
 
   /** Creates parameters once the input shape is known. Called by `call` on first use. */

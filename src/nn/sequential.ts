@@ -29,6 +29,14 @@ export class Sequential extends Layer {
       used.add(layer.name);
     }
     if (used.size !== this.layers.length) throw new ConfigError('sequential: layer names must be unique.');
+    // When the first layer knows its input size, build the whole stack now, so that
+    // parameters() is complete before any data is seen (an optimiser can be made at once).
+    const inputShape = this.layers[0].knownInputShape();
+    if (inputShape) this.buildFor(inputShape);
+  }
+
+  override knownInputShape(): number[] | null {
+    return this.layers[0].knownInputShape();
   }
 
   protected override build(inputShape: Shape): void {

@@ -31,6 +31,12 @@ export class Optimizer {
 
   /** Binds the optimiser to a list of parameters (done lazily by Model.fit). */
   attach(params: readonly Tensor[]): void {
+    if (params.length === 0) {
+      throw new ConfigError(
+        'Optimizer: no parameters to optimise. If the model builds lazily, give the first layer its input size ' +
+          '(e.g. dense({ units, inFeatures })) or call model.buildFor(inputShape) first.',
+      );
+    }
     params.forEach((p, i) => {
       if (!p.requiresGrad) throw new ConfigError(`Optimizer: parameter ${p.name ?? i} does not require a gradient.`);
     });
