@@ -2,7 +2,7 @@
 //   npm run build && node dist/examples/xor-by-hand.js
 import { nn, optim, losses, tidy, fromArray, setSeed, noGrad } from '../src/index.js';
 
-setSeed(3);
+setSeed(1); // 2-2-1 XOR has local minima: some seeds stall at outputs of 0.5 — try seed 5
 const x = fromArray([[0, 0], [0, 1], [1, 0], [1, 1]]);
 const y = fromArray([[0], [1], [1], [0]]);
 const net = nn.sequential([
