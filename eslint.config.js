@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.gpu/'] },
+  { ignores: ['dist/', 'node_modules/', '.gpu/', 'assembly/', 'src/backend/wasm/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

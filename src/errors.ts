@@ -23,7 +23,8 @@ export class ConfigError extends DescentError {}
 
 /** Throws a ConfigError listing the valid names when `name` is not one of them. */
 export function unknownName(kind: string, name: string, valid: readonly string[]): never {
-  throw new ConfigError(`Unknown ${kind} '${name}'. Valid ${kind}s: ${valid.join(', ')}.`);
+  const plural = /(s|x|sh|ch)$/.test(kind) ? `${kind}es` : `${kind}s`;
+  throw new ConfigError(`Unknown ${kind} '${name}'. Valid ${plural}: ${valid.join(', ')}.`);
 }
 
 export function checkPositiveInt(where: string, name: string, value: number): number {

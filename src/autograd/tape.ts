@@ -14,7 +14,7 @@
  */
 import { DescentError, ShapeError } from '../errors.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
-import { keep } from '../tensor/scope.js';
+import { keep, tidy } from '../tensor/scope.js';
 import { Tensor } from '../tensor/tensor.js';
 
 let gradEnabled = true;
@@ -145,7 +145,8 @@ export function backward(root: Tensor, seed?: Tensor): void {
       freeIfUnused(g);
       continue;
     }
-    const inputGrads = noGrad(() => fn.backward(g));
+    // tidy frees the op's temporaries (reshapes, masks, constants) as soon as its gradients exist.
+    const inputGrads = tidy(() => noGrad(() => fn.backward(g)));
     for (let k = 0; k < fn.inputs.length; k++) {
       const input = fn.inputs[k];
       const gi = inputGrads[k];

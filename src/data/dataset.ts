@@ -10,7 +10,7 @@ import { ConfigError, ShapeError, checkPositiveInt } from '../errors.js';
 import { gather } from '../ops/shape.js';
 import { fromArray } from '../tensor/creation.js';
 import { rng as globalRng, type Rng } from '../tensor/random.js';
-import { keep } from '../tensor/scope.js';
+import { keep, tidy } from '../tensor/scope.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -38,7 +38,9 @@ export class Dataset {
 
   /** The samples at `indices`, as a new dataset. */
   subset(indices: Int32Array | readonly number[], name = this.name): Dataset {
-    return new Dataset(gather(this.x, indices), gather(this.y, indices), this.numClasses, name);
+    // tidy frees the index tensors that gather makes from a plain array.
+    const [x, y] = tidy(() => [gather(this.x, indices), gather(this.y, indices)]);
+    return new Dataset(x, y, this.numClasses, name);
   }
 
   /** Splits off the last `fraction` of samples (as Keras's validationSplit does, before shuffling). */

@@ -9,6 +9,7 @@
  *   crossEntropy         = −1/N Σᵢ Σ_c yᵢ_c · log softmax(zᵢ)_c  (logits; y integer labels or one-hot rows)
  *   klDivergence         = 1/N Σᵢ Σ_c pᵢ_c ln(pᵢ_c / qᵢ_c)     (p target, q prediction; clipped to [1e-7, 1] like Keras)
  */
+import { noGrad, record } from '../autograd/tape.js';
 import { ShapeError, unknownName } from '../errors.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -43,10 +44,19 @@ export function sse(prediction: Tensor, target: Tensor): Tensor {
 
 export function binaryCrossEntropy(probabilities: Tensor, target: Tensor): Tensor {
   checkSame('binaryCrossEntropy', probabilities, target);
-  const y = asFloat(target, probabilities);
-  const logP = maximum(log(probabilities), -100);
-  const log1mP = maximum(log(sub(1, probabilities)), -100);
-  return neg(mean(add(mul(y, logP), mul(sub(1, y), log1mP))));
+  const p = probabilities;
+  const y = asFloat(target, p);
+  const [logP, log1mP, loss] = noGrad(() => {
+    const lp = maximum(log(p), -100);
+    const l1p = maximum(log(sub(1, p)), -100);
+    return [lp, l1p, neg(mean(add(mul(y, lp), mul(sub(1, y), l1p))))];
+  });
+  // PyTorch's backward, ∂L/∂p = (p − y) / max(p(1 − p), 1e-12) / n: finite where p is exactly 0 or 1
+  // (a saturated sigmoid), where differentiating through the clamped logs would give 0/0 = NaN.
+  return record(loss, 'binaryCrossEntropy', [p, y], (dy) => [
+    p.requiresGrad ? mul(dy, div(sub(p, y), mul(maximum(mul(p, sub(1, p)), 1e-12), p.size))) : null,
+    y.requiresGrad ? mul(dy, div(sub(log1mP, logP), p.size)) : null,
+  ]);
 }
 
 export function binaryCrossEntropyFromLogits(logits: Tensor, target: Tensor): Tensor {

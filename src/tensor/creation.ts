@@ -150,9 +150,22 @@ export function rand(shape: Shape, options: RandomOptions & { low?: number; high
   checkShape('rand', shape);
   const r = options.rng ?? globalRng();
   const { low = 0, high = 1 } = options;
+  // float32 storage would round draws within half an ulp of `high` up to `high` (1.0 about once
+  // in 2²⁵ draws): cap them at the largest float32 below `high`, keeping the interval half-open.
+  const top = (options.dtype ?? 'float32') === 'float32' ? float32Below(high) : high;
   const values = new Float64Array(sizeOf(shape));
-  for (let i = 0; i < values.length; i++) values[i] = r.uniformIn(low, high);
+  for (let i = 0; i < values.length; i++) values[i] = Math.min(r.uniformIn(low, high), top);
   return make(values, shape, options);
+}
+
+/** The largest float32 value strictly below `x`. */
+function float32Below(x: number): number {
+  const f = new Float32Array([x]);
+  if (f[0] < x) return f[0];
+  const bits = new Int32Array(f.buffer);
+  if (f[0] === 0) bits[0] = 0x80000001; // the negative number closest to 0
+  else bits[0] += f[0] > 0 ? -1 : 1;
+  return f[0];
 }
 
 /** A tensor sharing nothing with `values`, made on the current backend with `dtype`. */
