@@ -63,4 +63,7 @@ const result = {
   liveTensors: memory().numTensors,
 };
 if (process.argv.includes('--json')) console.log(JSON.stringify(result));
-else console.log(`mlp-train 784-500-500-10 batch ${batch} on ${result.backend}: ${result.samplesPerSec} samples/s (${result.msPerStep} ms/step, ${result.gflops} GFLOP/s)`);
+else
+  console.log(
+    `mlp-train 784-500-500-10 batch ${batch} on ${result.backend}: ${result.samplesPerSec} samples/s (${result.msPerStep} ms/step, ${result.gflops} GFLOP/s)`,
+  );

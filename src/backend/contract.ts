@@ -140,4 +140,74 @@ export interface Backend {
   scatterAdd(dy: Storage, view: AxisView, indices: Storage, count: number, dx: Storage, dtype: DType): void;
   /** out[j, c] = (indices[j] == c) for c < depth; indices int32, out of `dtype`. */
   oneHot(indices: Storage, count: number, depth: number, out: Storage, dtype: DType): void;
+
+  // ---- convolution and pooling (NCHW) ------------------------------------------------
+  // A convolution is im2col followed by one GEMM (`matmul`); its input gradient is a GEMM
+  // followed by col2im, its weight gradient a GEMM against the same columns. Every kernel
+  // here takes the window geometry as a `Window2d` (see its definition below).
+  /**
+   * Unfolds every receptive field of the batch `x` [N, C, inH, inW] into a column of `out`,
+   * shaped [C·kH·kW, N·outH·outW] (row index (c·kH + i)·kW + j, column index
+   * (n·outH + oh)·outW + ow):
+   *   out[(c, i, j), (n, oh, ow)] = x[n, c, oh·strideH − padTop + i·dilationH, ow·strideW − padLeft + j·dilationW]
+   * and 0 where that position falls in the padding.
+   */
+  im2col(x: Storage, g: Window2d, out: Storage, dtype: DType): void;
+  /**
+   * The adjoint of im2col: every column entry of `cols` [C·kH·kW, N·outH·outW] is added back
+   * to the input position it was copied from; entries from the padding are dropped.
+   * `out` [N, C, inH, inW] is fully overwritten (the kernel zero-fills it first).
+   */
+  col2im(cols: Storage, g: Window2d, out: Storage, dtype: DType): void;
+  /**
+   * Pooling of `x` [N, C, inH, inW] into `out` [N, C, outH, outW] over windows described by
+   * `g` (padding positions never win a max and are counted by an average only as stated in
+   * `PoolOp`). For 'max', `argmax` (int32, same size as `out`) receives the position of the
+   * winner inside its image plane, ih·inW + iw (the first on ties; NaN wins and propagates;
+   * −1 with an output of −∞ for a window lying wholly in the padding); it is null otherwise.
+   */
+  pool2d(op: PoolOp, x: Storage, g: Window2d, out: Storage, argmax: Storage | null, dtype: DType): void;
+  /**
+   * The backward of pool2d: for 'max', dx[plane + argmax] += dy; for the averages every
+   * in-image position of a window receives dy / divisor. `dx` [N, C, inH, inW] is fully
+   * overwritten (zero-filled first); `argmax` is the one pool2d wrote (null for averages).
+   */
+  pool2dGrad(op: PoolOp, dy: Storage, g: Window2d, argmax: Storage | null, dx: Storage, dtype: DType): void;
 }
+
+/**
+ * The geometry of a 2-D sliding window (a convolution's receptive field or a pooling
+ * window) over an NCHW batch. The ops layer validates it and computes the output size, e.g.
+ * outH = ⌊(inH + padTop + padBottom − dilationH·(kH − 1) − 1) / strideH⌋ + 1 (pooling's
+ * ceil mode may add one more output row); kernels trust it. Window (oh, ow) covers input
+ * rows oh·strideH − padTop + i·dilationH for i < kH, and likewise for columns.
+ */
+export interface Window2d {
+  batch: number;
+  channels: number;
+  inH: number;
+  inW: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+  padBottom: number;
+  padRight: number;
+  dilationH: number;
+  dilationW: number;
+  outH: number;
+  outW: number;
+}
+
+/**
+ * Pooling kinds:
+ * - 'max': the largest value in the window (padding is ignored);
+ * - 'avg': the mean over the window's positions inside the image (padding excluded;
+ *   ONNX AveragePool's default, count_include_pad = 0); a window with none gives 0;
+ * - 'avgIncludePad': the sum over in-image positions divided by the number of window
+ *   positions inside the padded image [−padTop, inH + padBottom) × [−padLeft, inW + padRight)
+ *   (PyTorch's default, count_include_pad = True, including its ceil-mode rule).
+ */
+export type PoolOp = 'max' | 'avg' | 'avgIncludePad';

@@ -13,6 +13,8 @@ import { matmulKernel } from './gemm.js';
 import {
   argReduceKernel, gatherKernel, reduceKernel, scatterAddKernel, softmaxGradKernel, softmaxKernel,
 } from './axis.js';
+import type { PoolOp, Window2d } from '../contract.js';
+import { col2imKernel, im2colKernel, pool2dGradKernel, pool2dKernel } from './conv.js';
 
 export interface CpuStorage extends Storage {
   readonly backend: 'cpu';
@@ -199,6 +201,23 @@ export class CpuBackend implements Backend {
       const c = idx[j];
       if (c >= 0 && c < depth) o[j * depth + c] = 1;
     }
+  }
+
+  // ---- convolution and pooling (conv.ts) ----------------------------------------------
+  im2col(x: Storage, g: Window2d, out: Storage): void {
+    im2colKernel(d(x), g, d(out));
+  }
+
+  col2im(cols: Storage, g: Window2d, out: Storage): void {
+    col2imKernel(d(cols), g, d(out));
+  }
+
+  pool2d(op: PoolOp, x: Storage, g: Window2d, out: Storage, argmax: Storage | null): void {
+    pool2dKernel(op, d(x), g, d(out), argmax ? d(argmax) : null);
+  }
+
+  pool2dGrad(op: PoolOp, dy: Storage, g: Window2d, argmax: Storage | null, dx: Storage): void {
+    pool2dGradKernel(op, d(dy), g, argmax ? d(argmax) : null, d(dx));
   }
 }
 
