@@ -6,3 +6,7 @@ export * from './reduce.js';
 export * from './shape.js';
 export { cast } from './arithmetic.js';
 import './methods.js';
+export { conv2d, type Conv2dOptions, type Padding, type Pair, type WindowOptions } from './conv.js';
+export * from './pool.js';
+export * from './normalization.js';
+export * from './dropout.js';
