@@ -1,32 +1,26 @@
 /** optim: optimisers as pure gradient transformations, their stateful wrapper, schedules, names. */
-import { ConfigError, unknownName } from '../errors.js';
-import { sgd } from './sgd.js';
-import type { GradientTransformation, OptState, ScheduleLike } from './transform.js';
-
 export * from './transform.js';
 export * from './sgd.js';
+export * from './momentum.js';
+export * from './nesterov.js';
+export * from './adagrad.js';
+export * from './rmsprop.js';
+export * from './adadelta.js';
+export * from './adam.js';
+export * from './adamw.js';
+export * from './adamax.js';
+export * from './nadam.js';
+export * from './rprop.js';
+export * from './quickprop.js';
+export * from './newton.js';
+export * from './lbfgs.js';
+export * from './perceptron.js';
+export * from './clipping.js';
+export * from './regularizers.js';
+export * from './accumulate.js';
 export * from './schedules.js';
-export { Optimizer } from './optimizer.js';
-
-/** Hyper-parameters accepted by name-based construction (compile and the CLI). */
-export interface NamedOptimizerOptions {
-  lr?: ScheduleLike;
-  momentum?: number;
-  [key: string]: unknown;
-}
-
-type Factory = (options: NamedOptimizerOptions) => GradientTransformation<OptState>;
-
-/** Optimisers usable by name, as in `compile({ optimizer: 'sgd' })` and `--optimizer`. */
-export const optimizers: Record<string, Factory> = {
-  sgd: (o) => sgd({ lr: o.lr }) as GradientTransformation<OptState>,
-};
-
-export function getOptimizer(name: string, options: NamedOptimizerOptions = {}): GradientTransformation<OptState> {
-  const factory = optimizers[name];
-  if (!factory) unknownName('optimizer', name, Object.keys(optimizers));
-  if (typeof options.lr === 'number' && !(options.lr > 0)) {
-    throw new ConfigError(`optimizer '${name}': learning rate must be positive, got ${options.lr}.`);
-  }
-  return factory(options);
-}
+export * from './cost.js';
+export * from './build.js';
+export { isBias, type ParamMask } from './util.js';
+export { optimizers, getOptimizer, optimizerOptions, type NamedOptimizerOptions } from './registry.js';
+export { Optimizer, type Closure } from './optimizer.js';

@@ -7,20 +7,45 @@
  * `step()` reads each parameter's `.grad`, runs the transform, applies θ ← θ + u in
  * place (the parameter tensors stay the same objects), keeps the new state and frees
  * the old.
+ *
+ * Methods that need the loss again (Newton, L-BFGS with a line search, the look-ahead
+ * Nesterov) take a closure, as torch.optim.LBFGS does:
+ *
+ *   opt.step(() => { opt.zeroGrad(); const loss = lossOf(model); loss.backward(); return loss; });
+ *
+ * The closure is called once at θ (its gradients are the step's ∇C, its value is
+ * returned), and the transform may call it again through `context.evaluate(d)`, which
+ * moves θ to θ + d for the call and restores it exactly afterwards. Any optimiser accepts a
+ * closure; those with `needsClosure` require one, and those with `acceptsClosure` (L-BFGS
+ * without a line search) do more with one (several iterations per step).
  */
-import { ConfigError } from '../errors.js';
-import { noGrad } from '../autograd/tape.js';
+import { ConfigError, DescentError } from '../errors.js';
+import { isGradEnabled, noGrad } from '../autograd/tape.js';
 import { dispose, keep, tidy } from '../tensor/scope.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { zerosLike } from '../tensor/creation.js';
-import { stateTensors, type GradientTransformation, type OptState } from './transform.js';
+import {
+  perParameterState,
+  stateTensors,
+  usesClosure,
+  type Evaluation,
+  type GradientTransformation,
+  type OptState,
+  type StepContext,
+} from './transform.js';
+import { copyTensor } from './util.js';
+
+/** Recomputes the loss and its gradients (zeroGrad, forward, backward) and returns the loss. */
+export type Closure = () => Tensor | number;
 
 export class Optimizer {
   private params: Tensor[] = [];
   private stateValue: OptState = null;
   /** Number of completed steps. */
   steps = 0;
+  /** Closure calls made by the last step (1 + the transform's evaluations; 0 without a closure). */
+  lastEvaluations = 0;
 
   constructor(
     readonly transform: GradientTransformation<OptState>,
@@ -38,7 +63,8 @@ export class Optimizer {
       );
     }
     params.forEach((p, i) => {
-      if (!p.requiresGrad) throw new ConfigError(`Optimizer: parameter ${p.name ?? i} does not require a gradient.`);
+      if (!p.requiresGrad)
+        throw new ConfigError(`Optimizer: parameter ${p.name ?? i} does not require a gradient.`);
     });
     dispose(stateTensors(this.stateValue));
     this.params = [...params];
@@ -56,33 +82,140 @@ export class Optimizer {
     return this.stateValue;
   }
 
+  /** Replaces the state (a checkpoint's): its tensors are kept, the old state's others freed. */
+  setState(state: OptState): void {
+    const fresh = new Set(stateTensors(state));
+    for (const t of stateTensors(this.stateValue)) if (!fresh.has(t)) t.dispose();
+    for (const t of fresh) keep(t);
+    this.stateValue = state;
+  }
+
+  /** The state's per-parameter tensors, by parameter name: { 'dense_1.weight': { '1.mu': m, '1.nu': v } }. */
+  parameterState(): Record<string, Record<string, Tensor>> {
+    return perParameterState(this.stateValue, this.params);
+  }
+
   /** Zeroes the accumulated gradients, keeping their buffers (no allocation per step). */
   zeroGrad(): void {
     for (const p of this.params) if (p.grad) p.backend.fill(p.grad.storage, p.dtype, p.size, 0);
   }
 
-  step(): void {
+  /**
+   * One optimisation step. Without a closure the gradients are the parameters' `.grad`;
+   * with one, the closure computes them (and the loss, which is returned).
+   */
+  step(closure?: Closure): number | undefined {
     if (this.params.length === 0) throw new ConfigError('Optimizer.step(): no parameters attached.');
-    noGrad(() => {
+    const needsClosure = this.transform.needsClosure === true;
+    if (needsClosure && closure === undefined) {
+      throw new ConfigError(
+        'Optimizer.step(): this optimiser evaluates the loss more than once per step (Newton, L-BFGS with a line search, ' +
+          'look-ahead Nesterov); pass a closure that zeroes the gradients, computes the loss, calls backward() and returns ' +
+          'the loss: opt.step(() => { opt.zeroGrad(); const loss = …; loss.backward(); return loss; }).',
+      );
+    }
+    if (closure !== undefined && typeof closure !== 'function') {
+      throw new ConfigError(
+        `Optimizer.step(closure): the closure must be a function, got ${typeof closure}.`,
+      );
+    }
+    let loss: number | undefined;
+    this.lastEvaluations = 0;
+    let origin: Tensor[] = [];
+    let context: StepContext | undefined;
+    // With a closure, transforms that use one get the context and run with gradients enabled.
+    const withContext = closure !== undefined && usesClosure(this.transform);
+    if (closure) {
+      loss = this.callClosure(closure);
+      if (withContext) {
+        // θ as it is now, to restore exactly after each evaluation elsewhere.
+        origin = noGrad(() => this.params.map((p) => keep(copyTensor(p))));
+        const first = loss;
+        context = { loss: first, evaluate: (offsets) => this.evaluateAt(closure, origin, offsets) };
+      }
+    }
+    try {
+      const inputs = this.params.map((p) => p.grad);
       const result = tidy(() => {
-        const grads = this.params.map((p) => p.grad ?? zerosLike(p));
-        return this.transform.update(grads, this.stateValue, this.params);
+        // A transform that calls the closure must see gradients that the closure will not overwrite.
+        const grads = this.params.map((p) =>
+          p.grad ? (withContext ? copyTensor(p.grad) : p.grad) : zerosLike(p),
+        );
+        const run = () => this.transform.update(grads, this.stateValue, this.params, context);
+        return withContext ? run() : noGrad(run);
       });
-      result.updates.forEach((u, i) => {
-        const p = this.params[i];
-        if (!sameShape(u.shape, p.shape)) {
-          throw new ConfigError(`Optimizer: update for ${p.name ?? `parameter ${i}`} is ${formatShape(u.shape)}, expected ${formatShape(p.shape)}.`);
-        }
-        // θ ← θ + u, in place: the parameter tensor is the same object after the step.
-        p.backend.binary('add', p.storage, p.shape, u.storage, u.shape, p.storage, p.shape, p.dtype);
+      noGrad(() => {
+        result.updates.forEach((u, i) => {
+          const p = this.params[i];
+          if (!sameShape(u.shape, p.shape)) {
+            throw new ConfigError(
+              `Optimizer: update for ${p.name ?? `parameter ${i}`} is ${formatShape(u.shape)}, expected ${formatShape(p.shape)}.`,
+            );
+          }
+          // θ ← θ + u, in place: the parameter tensor is the same object after the step.
+          p.backend.binary('add', p.storage, p.shape, u.storage, u.shape, p.storage, p.shape, p.dtype);
+        });
       });
-      dispose(result.updates);
       const fresh = new Set(stateTensors(result.state));
+      // An update may be a state tensor (a velocity) or a gradient passed through: free only temporaries.
+      const passedThrough = new Set(inputs);
+      dispose(result.updates.filter((u) => !fresh.has(u) && !passedThrough.has(u) && !u.kept));
       for (const t of stateTensors(this.stateValue)) if (!fresh.has(t)) t.dispose();
       for (const t of fresh) keep(t);
       this.stateValue = result.state;
-    });
+    } finally {
+      dispose(origin);
+    }
     this.steps++;
+    return loss;
+  }
+
+  /** Calls the closure at the current θ and returns the loss as a number. */
+  private callClosure(closure: Closure): number {
+    if (!isGradEnabled()) {
+      throw new DescentError(
+        'Optimizer.step(closure): gradients are disabled here (inside noGrad?), so the closure cannot compute them; call step outside noGrad.',
+      );
+    }
+    this.lastEvaluations++;
+    return tidy(() => {
+      const value = closure();
+      if (typeof value === 'number') return value;
+      if (!value || typeof value !== 'object' || !('size' in value) || value.size !== 1) {
+        throw new ConfigError(
+          'Optimizer.step(closure): the closure must return the loss (a one-element tensor or a number).',
+        );
+      }
+      return value.item();
+    });
+  }
+
+  /** C and ∇C at θ₀ + d, leaving θ = θ₀ afterwards. */
+  private evaluateAt(closure: Closure, origin: readonly Tensor[], offsets?: readonly Tensor[]): Evaluation {
+    if (offsets) {
+      if (offsets.length !== this.params.length) {
+        throw new ConfigError(
+          `StepContext.evaluate: expected ${this.params.length} offsets (one per parameter), got ${offsets.length}.`,
+        );
+      }
+      offsets.forEach((d, i) => {
+        const p = this.params[i];
+        if (!sameShape(d.shape, p.shape)) {
+          throw new ConfigError(
+            `StepContext.evaluate: offset for ${p.name ?? `parameter ${i}`} is ${formatShape(d.shape)}, expected ${formatShape(p.shape)}.`,
+          );
+        }
+        p.backend.binary('add', origin[i].storage, p.shape, d.storage, d.shape, p.storage, p.shape, p.dtype);
+      });
+    }
+    try {
+      const loss = this.callClosure(closure);
+      const grads = this.params.map((p) => (p.grad ? copyTensor(p.grad) : zerosLike(p)));
+      return { loss, grads };
+    } finally {
+      if (offsets)
+        this.params.forEach((p, i) => p.backend.cast(origin[i].storage, p.dtype, p.storage, p.dtype, p.size));
+    }
   }
 
   dispose(): void {
