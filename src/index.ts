@@ -23,3 +23,5 @@ export { tidy, keep, dispose, memory } from './tensor/scope.js';
 export { noGrad, gradcheck } from './autograd/index.js';
 export { setBackend, getBackend, backendNames, registerBackend } from './backend/registry.js';
 export type { Backend, DType } from './backend/contract.js';
+export * as io from './io/index.js';
+export { saveModel, loadModel, saveCheckpoint, loadCheckpoint, latestCheckpoint, registerLayer } from './io/index.js';

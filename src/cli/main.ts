@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { DescentError } from '../errors.js';
 import '../index.js';
 import { runTrain, type TrainFlags } from './train.js';
+import { runEvaluate, type EvaluateFlags } from './evaluate.js';
+import { runPredict, type PredictFlags } from './predict.js';
 
 const program = new Command();
 program
@@ -26,10 +28,37 @@ program
   .option('--backend <name>', 'cpu | wasm | auto (default: $DESCENT_BACKEND or the fastest available)')
   .option('--out <dir>', 'write history.json (per-epoch loss and metrics) to this folder')
   .option('--json', 'no progress bar; print one JSON object with the results')
+  .option('--checkpoint-dir <dir>', 'save a checkpoint (model, optimiser, RNG, history) after every epoch to this folder (the newest 3 are kept)')
+  .option('--resume', 'continue from the newest complete checkpoint in --checkpoint-dir (or start afresh when there is none)')
+  .option('--save <dir>', 'save the trained model (model.json + weights.safetensors) to this folder, for evaluate and predict')
   .action(async (flags: TrainFlags) => {
     await runTrain(flags);
   });
 
+program
+  .command('evaluate')
+  .description('Loss and accuracy of a saved model (default: on the test split it was trained with).')
+  .argument('<model-dir>', 'a folder written by descent train --save or model.save()')
+  .option('--data <name|file.csv>', 'digits | a synthetic set | a CSV file with the label in the last column (default: the training data)')
+  .option('--split <test|all>', "'test': the held-out split of the training data (default for it); 'all': every row")
+  .option('--batch-size <n>', 'evaluation batch size', '256')
+  .option('--json', 'print one JSON object')
+  .action(async (modelDir: string, flags: EvaluateFlags) => {
+    await runEvaluate(modelDir, flags);
+  });
+
+program
+  .command('predict')
+  .description('Predictions of a saved model for every row of a CSV file of features.')
+  .argument('<model-dir>', 'a folder written by descent train --save')
+  .argument('<input.csv>', 'one sample per row, the features only (a header row is detected)')
+  .option('--out <file>', 'write the predictions (CSV) to this file instead of stdout')
+  .option('--json', 'print one JSON object instead of CSV')
+  .action(async (modelDir: string, input: string, flags: PredictFlags) => {
+    await runPredict(modelDir, input, flags);
+  });
+
+(await import('./lab.js')).registerLab(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

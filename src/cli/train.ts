@@ -18,6 +18,7 @@ import { Model } from '../train/model.js';
 import type { Callback } from '../train/callbacks.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { progressReporter } from './progress.js';
+import { latestCheckpoint, readCheckpointInfo } from '../io/checkpoint.js';
 
 export interface TrainFlags {
   data: string;
@@ -33,7 +34,16 @@ export interface TrainFlags {
   out?: string;
   json?: boolean;
   testFraction: string;
+  /** Save a checkpoint after every epoch to this folder (the newest 3 are kept). */
+  checkpointDir?: string;
+  /** Continue from the newest checkpoint in --checkpoint-dir (start afresh when there is none). */
+  resume?: boolean;
+  /** Save the trained model (model.json + weights.safetensors) to this folder. */
+  save?: string;
 }
+
+/** The flags that must match for a checkpoint to be resumed (--epochs may grow). */
+const RUN_FLAGS = ['data', 'hidden', 'activation', 'loss', 'optimizer', 'lr', 'batchSize', 'seed', 'testFraction'] as const;
 
 function positiveNumber(flag: string, text: string): number {
   const v = Number(text);
@@ -59,7 +69,7 @@ function parseHidden(text: string): number[] {
 }
 
 /** Adapts a loss to the data set's integer labels: one-hot rows for mse/sse/kl, a column for binary losses. */
-function lossForLabels(name: string, numClasses: number): { loss: LossFn; outputs: number; outputActivation?: ActivationName } {
+export function lossForLabels(name: string, numClasses: number): { loss: LossFn; outputs: number; outputActivation?: ActivationName } {
   const base = getLoss(name);
   switch (name) {
     case 'crossEntropy':
@@ -81,7 +91,7 @@ function lossForLabels(name: string, numClasses: number): { loss: LossFn; output
   }
 }
 
-function loadData(name: string, testFraction: number): data.SplitSets {
+export function loadData(name: string, testFraction: number): data.SplitSets {
   if ((data.syntheticNames as readonly string[]).includes(name)) return data.synthetic(name, { testFraction });
   if (name === 'digits') return data.digits({ testFraction });
   if (/\.(csv|csv\.gz)$/i.test(name) || existsSync(name)) {
@@ -110,6 +120,26 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   if (!(flags.optimizer in optimizers)) unknownName('optimizer', flags.optimizer, Object.keys(optimizers));
   if (flags.loss !== undefined && !(flags.loss in losses)) unknownName('loss', flags.loss, Object.keys(losses));
   if (flags.backend && flags.backend !== 'auto') setBackend(flags.backend);
+  if (flags.resume && !flags.checkpointDir) throw new ConfigError('--resume needs --checkpoint-dir DIR (the folder of the checkpoints to continue from).');
+  if (flags.checkpointDir !== undefined && flags.checkpointDir === '') throw new ConfigError('--checkpoint-dir must be a folder path.');
+  if (flags.save !== undefined && flags.save === '') throw new ConfigError('--save must be a folder path.');
+  const runFlags = Object.fromEntries(RUN_FLAGS.map((k) => [k, flags[k] ?? null]));
+  let resumeFrom: string | undefined;
+  if (flags.resume && flags.checkpointDir) {
+    resumeFrom = latestCheckpoint(flags.checkpointDir) ?? undefined;
+    if (resumeFrom) {
+      // Resuming with other settings would silently train something else: refuse, naming the differences.
+      const saved = readCheckpointInfo(resumeFrom).metadata.flags as Record<string, unknown> | undefined;
+      const differences = RUN_FLAGS.filter((k) => saved && JSON.stringify(saved[k] ?? null) !== JSON.stringify(runFlags[k]));
+      if (differences.length > 0) {
+        throw new ConfigError(
+          `--resume: ${resumeFrom} was made with other settings (` +
+            differences.map((k) => `${k}: ${JSON.stringify(saved![k])} there, ${JSON.stringify(runFlags[k])} now`).join('; ') +
+            '). Use the same flags, or another --checkpoint-dir.',
+        );
+      }
+    }
+  }
 
   setSeed(seed);
   const sets = loadData(flags.data, testFraction);
@@ -133,11 +163,24 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
       `${sets.train.length} training / ${sets.test.length} test samples, ${flags.optimizer} lr ${lr}, batch ${batchSize}, ` +
       `${epochs} epochs, seed ${seed}, backend ${getBackend().name}`,
   );
+  let resumedEpochs = 0;
+  if (flags.resume) {
+    if (resumeFrom) {
+      const info = readCheckpointInfo(resumeFrom);
+      resumedEpochs = info.epoch;
+      log(`descent: resuming from ${resumeFrom} (epoch ${info.epoch} of ${epochs}, step ${info.step})`);
+    } else {
+      log(`descent: no checkpoint in ${flags.checkpointDir} yet; starting from the beginning`);
+    }
+  }
   const started = Date.now();
-  const history = await model.fit(sets.train, { epochs, batchSize, callbacks });
+  const history = await model.fit(sets.train, {
+    epochs, batchSize, callbacks, resumeFrom,
+    checkpoint: flags.checkpointDir ? { dir: flags.checkpointDir, metadata: { flags: runFlags } } : undefined,
+  });
   const seconds = (Date.now() - started) / 1000;
   const test = await model.evaluate(sets.test);
-  const samplesPerSec = (sets.train.length * history.epochs.length) / seconds;
+  const samplesPerSec = (sets.train.length * Math.max(0, history.epochs.length - resumedEpochs)) / seconds;
 
   const result = {
     testAccuracy: test.accuracy ?? null,
@@ -153,6 +196,17 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     model: [sets.numFeatures, ...hidden, outputs].join('-'),
     losses: history.history.loss,
   };
+  if (flags.save) {
+    const standardizer = sets.standardizer ? { mean: Array.from(sets.standardizer.mean), std: Array.from(sets.standardizer.std) } : null;
+    await model.save(flags.save, {
+      metadata: {
+        seed,
+        data: { name: flags.data, testFraction, task: sets.task, numFeatures: sets.numFeatures, numClasses: sets.numClasses, standardizer },
+        training: { loss: lossName, metrics: regression ? [] : ['accuracy'], optimizer: flags.optimizer, lr, batchSize, epochs, hidden, activation: flags.activation },
+        flags: runFlags,
+      },
+    });
+  }
   if (flags.out) {
     mkdirSync(flags.out, { recursive: true });
     writeAtomically(join(flags.out, 'history.json'), JSON.stringify({ ...result, history: history.history }, null, 2) + '\n');
@@ -163,7 +217,8 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     const acc = test.accuracy !== undefined ? `test accuracy ${(100 * test.accuracy).toFixed(2)}%, ` : '';
     log(
       `done in ${seconds.toFixed(1)}s (${Math.round(samplesPerSec).toLocaleString('en')} samples/s): ${acc}test loss ${test.loss.toFixed(4)}` +
-        (flags.out ? `; history written to ${join(flags.out, 'history.json')}` : ''),
+        (flags.out ? `; history written to ${join(flags.out, 'history.json')}` : '') +
+        (flags.save ? `; model saved to ${flags.save}` : ''),
     );
   }
   model.dispose();

@@ -24,6 +24,8 @@ import { concat, gather } from '../ops/shape.js';
 import { zeros } from '../tensor/creation.js';
 import type { Callback, History, Logs, TrainingControl } from './callbacks.js';
 import { getMetric, type Metric } from './metrics.js';
+import { checkCheckpointOptions, loadCheckpoint, saveCheckpoint, type CheckpointOptions } from '../io/checkpoint.js';
+import { saveModel, type ModelInfo, type SaveModelOptions } from '../io/model-io.js';
 
 export interface CompileOptions {
   /** An optimiser name ('sgd', …), a gradient transformation, or an Optimizer. */
@@ -46,6 +48,18 @@ export interface FitOptions {
   rng?: Rng;
   /** Read the loss back every this many steps (default 1). */
   logEvery?: number;
+  /**
+   * Save a checkpoint (model, optimiser state, RNG states, epoch, step, history) after every
+   * epoch to `dir/ckpt-<step>/`, keeping the newest `keep` (default 3). See io/checkpoint.ts.
+   */
+  checkpoint?: CheckpointOptions;
+  /**
+   * Continue from a checkpoint: a `ckpt-<step>` folder, or a folder of them (the newest
+   * complete one). Training goes on from the saved epoch up to `epochs` in all, with the
+   * saved history, optimiser state and RNG states, so the losses are those of an
+   * uninterrupted run with the same seed.
+   */
+  resumeFrom?: string;
 }
 
 export interface EvaluateOptions {
@@ -100,6 +114,10 @@ export class Model {
     const epochs = checkPositiveInt('fit', 'epochs', options.epochs ?? 1);
     const batchSize = checkPositiveInt('fit', 'batchSize', options.batchSize ?? 32);
     const logEvery = checkPositiveInt('fit', 'logEvery', options.logEvery ?? 1);
+    const checkpoint = options.checkpoint === undefined ? null : checkCheckpointOptions('fit', options.checkpoint);
+    if (options.resumeFrom !== undefined && (typeof options.resumeFrom !== 'string' || options.resumeFrom === '')) {
+      throw new ConfigError(`fit: resumeFrom must be a checkpoint folder (a non-empty path), got ${String(options.resumeFrom)}.`);
+    }
     let train = data;
     let validation = options.validationData;
     let ownSplit = false;
@@ -108,7 +126,8 @@ export class Model {
       [train, validation] = data.splitTail(options.validationSplit);
       ownSplit = true;
     }
-    const loader = new DataLoader(train, { batchSize, shuffle: options.shuffle ?? true, rng: options.rng ?? globalRng() });
+    const shuffleRng = options.rng ?? globalRng();
+    const loader = new DataLoader(train, { batchSize, shuffle: options.shuffle ?? true, rng: shuffleRng });
     this.prepare(train, optimizer);
     const callbacks = options.callbacks ?? [];
     this.stopRequested = false;
@@ -117,12 +136,31 @@ export class Model {
     const record = (logs: Logs) => {
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
     };
+    let firstEpoch = 0;
+    let step = 0;
+    if (options.resumeFrom !== undefined) {
+      try {
+        // Parameters and optimiser state in place, then the history and the generators' states.
+        const restored = await loadCheckpoint(options.resumeFrom, { model: this.net, optimizer });
+        firstEpoch = restored.epoch;
+        step = restored.step;
+        history.epochs.push(...restored.history.epochs);
+        for (const [k, v] of Object.entries(restored.history.history)) history.history[k] = [...v];
+        if (restored.rng.global) globalRng().setState(restored.rng.global);
+        if (restored.rng.shuffle) shuffleRng.setState(restored.rng.shuffle);
+      } catch (error) {
+        if (ownSplit) {
+          train.dispose();
+          validation?.dispose();
+        }
+        throw error;
+      }
+    }
 
     const begin = { epochs, batchesPerEpoch: loader.numBatches, samplesPerEpoch: train.length, batchSize };
     for (const cb of callbacks) await cb.onTrainBegin?.(begin, control);
-    let step = 0;
     try {
-      for (let epoch = 0; epoch < epochs && !this.stopRequested; epoch++) {
+      for (let epoch = firstEpoch; epoch < epochs && !this.stopRequested; epoch++) {
         for (const cb of callbacks) await cb.onEpochBegin?.(epoch, control);
         const started = now();
         // Running sums over the epoch, kept on the backend and read back only when needed.
@@ -132,7 +170,7 @@ export class Model {
         let batchIndex = 0;
         let lastLoss = NaN;
         const order = loader.epochOrder();
-        {
+        try {
           for (let start = 0; start < order.length; start += batchSize) {
             const idx = order.subarray(start, Math.min(order.length, start + batchSize));
             const result = tidy(() => {
@@ -170,6 +208,11 @@ export class Model {
             for (const cb of callbacks) await cb.onBatchEnd?.(info, control);
             batchIndex++;
           }
+        } catch (error) {
+          // A failed step (divergence, a shape error) must not leak the epoch's running sums.
+          lossSum.dispose();
+          metricSums.forEach((t) => t.dispose());
+          throw error;
         }
         const logs: Logs = { loss: (await lossSum.data())[0] / samples };
         for (const [i, m] of this.metrics.entries()) logs[m.name] = (await metricSums[i].data())[0] / samples;
@@ -184,6 +227,12 @@ export class Model {
         history.epochs.push(epoch);
         record(logs);
         for (const cb of callbacks) await cb.onEpochEnd?.({ epoch, logs, seconds }, control);
+        if (checkpoint) {
+          await saveCheckpoint(checkpoint.dir, {
+            model: this.net, optimizer, epoch: epoch + 1, step, history, keep: checkpoint.keep, metadata: checkpoint.metadata,
+            rng: { shuffle: shuffleRng.getState(), global: globalRng().getState() },
+          });
+        }
       }
     } finally {
       if (ownSplit) {
@@ -199,6 +248,7 @@ export class Model {
   /** Names the step and the first layer whose gradient is not finite, with advice. */
   private divergenceError(loss: number, epoch: number, batch: number, step: number, optimizer: Optimizer): DataError {
     let culprit = '';
+    let largest = { name: '', size: 0 };
     for (const p of optimizer.parameters) {
       const g = p.grad && p.backend.readSync ? p.backend.readSync(p.grad.storage, p.dtype, p.size) : null;
       const w = p.backend.readSync ? p.backend.readSync(p.storage, p.dtype, p.size) : null;
@@ -207,6 +257,11 @@ export class Model {
         culprit = ` The first parameter with a non-finite gradient or value is ${p.name ?? 'unnamed'}.`;
         break;
       }
+      for (const v of g ?? []) if (Math.abs(v) > largest.size) largest = { name: p.name ?? 'unnamed', size: Math.abs(v) };
+    }
+    // The loss can overflow while every parameter is still finite: then name the largest gradient.
+    if (!culprit && largest.name) {
+      culprit = ` The largest gradient is in ${largest.name} (|g| = ${largest.size.toExponential(2)}).`;
     }
     return new DataError(
       `Training diverged: the loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} (step ${step}).${culprit} ` +
@@ -262,6 +317,16 @@ export class Model {
 
   parameters(): Tensor[] {
     return this.net.parameters();
+  }
+
+  /**
+   * Saves the network to the folder `dir` (model.json + weights.safetensors, see
+   * io/model-io.ts), with the loss and metric names in its metadata; `loadModel(dir)`
+   * rebuilds it.
+   */
+  save(dir: string, options: SaveModelOptions = {}): Promise<ModelInfo> {
+    const training = this.lossFn ? { training: { loss: this.lossName, metrics: this.metrics.map((m) => m.name) } } : {};
+    return saveModel(this.net, dir, { ...options, metadata: { ...training, ...options.metadata } });
   }
 
   dispose(): void {

@@ -1,0 +1,213 @@
+/**
+ * `descent evaluate MODEL_DIR [--data …]`: loss and accuracy of a saved model.
+ *
+ * Without --data (or with the data set it was trained on) the model is evaluated on the
+ * same test split `descent train` held out — rebuilt from the seed and test fraction saved
+ * in model.json, and checked to be the same split by refitting the standardizer on the
+ * training part. With another CSV file it is evaluated on every row. Features are
+ * standardised with the statistics saved at training time, never refitted on the data
+ * being evaluated.
+ */
+import { ConfigError, ShapeError } from '../errors.js';
+import * as data from '../data/index.js';
+import { Dataset } from '../data/dataset.js';
+import { loadModelWithInfo, type ModelInfo } from '../io/model-io.js';
+import { getLoss, type LossFn } from '../losses/index.js';
+import { Model } from '../train/model.js';
+import { Rng, setSeed } from '../tensor/random.js';
+import { loadData, lossForLabels } from './train.js';
+
+export interface EvaluateFlags {
+  /** digits | a synthetic set | a CSV file (label in the last column); default: the training data. */
+  data?: string;
+  /** 'test' (the held-out split; the default for the training data) or 'all' rows. */
+  split?: string;
+  batchSize?: string;
+  json?: boolean;
+}
+
+export interface EvaluateResult {
+  model: string;
+  data: string;
+  split: 'test' | 'all';
+  samples: number;
+  loss: number;
+  accuracy: number | null;
+}
+
+/** What `descent train --save` records about the data (see train.ts). */
+export interface SavedDataInfo {
+  name: string;
+  testFraction: number;
+  task: 'classification' | 'regression';
+  numFeatures: number;
+  numClasses: number;
+  standardizer: { mean: number[]; std: number[] } | null;
+}
+
+export interface SavedRun {
+  seed: number;
+  data: SavedDataInfo;
+  loss: string;
+}
+
+/** The training record in a model saved by `descent train --save`, checked. */
+export function savedRun(info: ModelInfo, dir: string): SavedRun {
+  const m = info.metadata;
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  const d = m.data;
+  const training = m.training;
+  const numbers = (v: unknown, n: number) =>
+    Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number');
+  const ok =
+    Number.isInteger(m.seed) &&
+    isObject(d) &&
+    typeof d.name === 'string' &&
+    typeof d.testFraction === 'number' &&
+    (d.task === 'classification' || d.task === 'regression') &&
+    Number.isInteger(d.numFeatures) &&
+    Number.isInteger(d.numClasses) &&
+    (d.standardizer === null ||
+      (isObject(d.standardizer) &&
+        numbers(d.standardizer.mean, d.numFeatures as number) &&
+        numbers(d.standardizer.std, d.numFeatures as number))) &&
+    isObject(training) &&
+    typeof training.loss === 'string';
+  if (!ok) {
+    throw new ConfigError(
+      `${dir}: model.json has no training record from 'descent train --save' (seed, data, loss); ` +
+        'evaluate and predict need it to prepare the data as in training.',
+    );
+  }
+  return {
+    seed: m.seed as number,
+    data: d as unknown as SavedDataInfo,
+    loss: (training as { loss: string }).loss,
+  };
+}
+
+export function standardizerOf(run: SavedRun): data.Standardizer | null {
+  const s = run.data.standardizer;
+  return s ? { mean: Float32Array.from(s.mean), std: Float32Array.from(s.std) } : null;
+}
+
+/** The loss a model was trained with, adapted to integer labels as in training. */
+export function lossOf(run: SavedRun): LossFn {
+  return run.data.task === 'regression'
+    ? getLoss(run.loss)
+    : lossForLabels(run.loss, run.data.numClasses).loss;
+}
+
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** The evaluation data: the reproduced test split, or every row. */
+function evaluationData(run: SavedRun, name: string, split: 'test' | 'all', dir: string): Dataset[] {
+  const isSynthetic = (data.syntheticNames as readonly string[]).includes(name);
+  if (isSynthetic) {
+    // Generated from the seed exactly as in training (no standardisation for these sets).
+    setSeed(run.seed);
+    const sets = loadData(name, run.data.testFraction);
+    if (sets.numFeatures !== run.data.numFeatures) {
+      sets.train.dispose();
+      sets.test.dispose();
+      throw new ShapeError(
+        `${name}: has ${sets.numFeatures} features; the model in ${dir} takes ${run.data.numFeatures}.`,
+      );
+    }
+    if (split === 'test') {
+      sets.train.dispose();
+      return [sets.test];
+    }
+    return [sets.train, sets.test];
+  }
+  const table = name === 'digits' ? data.loadDigitsRaw() : data.loadLabelledCsv(name);
+  if (table.numFeatures !== run.data.numFeatures) {
+    throw new ShapeError(
+      `${name}: has ${table.numFeatures} feature columns; the model in ${dir} takes ${run.data.numFeatures}.`,
+    );
+  }
+  let indices: Int32Array = Int32Array.from({ length: table.count }, (_, i) => i);
+  const saved = standardizerOf(run);
+  if (split === 'test') {
+    const parts = data.trainTestSplitIndices(table.count, run.data.testFraction, new Rng(run.seed), {
+      stratify: table.labels,
+    });
+    if (saved) {
+      const refit = data.fitStandardizer(
+        data.takeRows(table.features, table.numFeatures, parts.train),
+        table.numFeatures,
+      );
+      if (!sameValues(refit.mean, saved.mean) || !sameValues(refit.std, saved.std)) {
+        throw new ConfigError(
+          `${name}: cannot reproduce the test split the model in ${dir} was trained with (the data differ); use --split all.`,
+        );
+      }
+    }
+    indices = parts.test;
+  }
+  let features = data.takeRows(table.features, table.numFeatures, indices);
+  if (saved) features = data.applyStandardizer(features, table.numFeatures, saved);
+  const labels = data.takeLabels(table.labels, indices);
+  return [
+    Dataset.fromArrays(features, [table.numFeatures], labels, {
+      numClasses: Math.max(run.data.numClasses, table.numClasses),
+      name: `${name} (${split})`,
+    }),
+  ];
+}
+
+export async function runEvaluate(modelDir: string, flags: EvaluateFlags = {}): Promise<EvaluateResult> {
+  const batchSize = flags.batchSize === undefined ? 256 : Number(flags.batchSize);
+  if (!Number.isInteger(batchSize) || batchSize <= 0)
+    throw new ConfigError(`--batch-size must be a positive integer, got '${flags.batchSize}'.`);
+  if (flags.split !== undefined && flags.split !== 'test' && flags.split !== 'all')
+    throw new ConfigError(`--split must be 'test' or 'all', got '${flags.split}'.`);
+  const { layer, info } = loadModelWithInfo(modelDir);
+  const model = new Model(layer);
+  const sets: Dataset[] = [];
+  try {
+    const run = savedRun(info, modelDir);
+    const name = flags.data ?? run.data.name;
+    const split = (flags.split as 'test' | 'all' | undefined) ?? (name === run.data.name ? 'test' : 'all');
+    if (split === 'test' && name !== run.data.name) {
+      throw new ConfigError(
+        `--split test: the test split is that of the training data (${run.data.name}); for ${name} use --split all.`,
+      );
+    }
+    sets.push(...evaluationData(run, name, split, modelDir));
+    const classification = run.data.task === 'classification';
+    model.compile({ optimizer: 'sgd', loss: lossOf(run), metrics: classification ? ['accuracy'] : [] });
+    let samples = 0;
+    let loss = 0;
+    let accuracy = 0;
+    for (const set of sets) {
+      const logs = await model.evaluate(set, { batchSize });
+      samples += set.length;
+      loss += logs.loss * set.length;
+      accuracy += (logs.accuracy ?? 0) * set.length;
+    }
+    const result: EvaluateResult = {
+      model: modelDir,
+      data: name,
+      split,
+      samples,
+      loss: loss / samples,
+      accuracy: classification ? accuracy / samples : null,
+    };
+    if (flags.json) {
+      process.stdout.write(JSON.stringify(result) + '\n');
+    } else {
+      const acc = result.accuracy !== null ? `accuracy ${(100 * result.accuracy).toFixed(2)}%, ` : '';
+      process.stdout.write(
+        `${modelDir} on ${name} (${split === 'test' ? 'test split' : 'all rows'}, ${samples} samples): ${acc}loss ${result.loss.toFixed(4)}\n`,
+      );
+    }
+    return result;
+  } finally {
+    for (const set of sets) set.dispose();
+    model.dispose();
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * io: saving and loading models (topology JSON + safetensors weights), checkpoints that
+ * resume a run exactly, and the safetensors reader/writer itself.
+ *
+ *   await model.save('out/mlp');                 // or io.saveModel(net, 'out/mlp')
+ *   const net = await io.loadModel('out/mlp');
+ *   await model.fit(data, { epochs: 50, checkpoint: { dir: 'ckpt' }, resumeFrom: 'ckpt' });
+ *
+ * Importing this module also gives every Layer `save(dir, options?)`.
+ */
+import { Layer } from '../nn/layer.js';
+import { saveModel, type ModelInfo, type SaveModelOptions } from './model-io.js';
+
+export {
+  saveModel,
+  loadModel,
+  loadModelWithInfo,
+  readModelInfo,
+  encodeModel,
+  decodeModel,
+  parseModelInfo,
+  layerFromModelJson,
+  namedTensors,
+  loadWeightsInto,
+  MODEL_FILE,
+  WEIGHTS_FILE,
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  type ModelInfo,
+  type LayerSpec,
+  type SaveModelOptions,
+  type LoadModelOptions,
+  type NamedTensor,
+} from './model-io.js';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  latestCheckpoint,
+  listCheckpoints,
+  readCheckpointInfo,
+  parseCheckpointInfo,
+  resolveCheckpoint,
+  checkCheckpointOptions,
+  CHECKPOINT_FILE,
+  OPTIMIZER_FILE,
+  type SaveCheckpointOptions,
+  type CheckpointOptions,
+  type CheckpointInfo,
+  type LoadedCheckpoint,
+  type CheckpointHistory,
+  type RngStates,
+} from './checkpoint.js';
+export {
+  encodeSafetensors,
+  decodeSafetensors,
+  readSafetensors,
+  writeSafetensors,
+  MAX_HEADER_BYTES,
+  type TensorRecord,
+  type SafetensorsContents,
+} from './safetensors.js';
+export { registerLayer, layerKinds, ConfigReader, type LayerEntry, type LayerContext } from './layers.js';
+export { writeFileAtomic } from './files.js';
+
+declare module '../nn/layer.js' {
+  interface Layer {
+    /** Saves the layer (model.json + weights.safetensors) to the folder `dir`. */
+    save(dir: string, options?: SaveModelOptions): Promise<ModelInfo>;
+  }
+}
+
+Layer.prototype.save = function (this: Layer, dir: string, options?: SaveModelOptions) {
+  return saveModel(this, dir, options);
+};
