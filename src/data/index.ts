@@ -5,3 +5,6 @@ export * from './csv.js';
 export * from './prepare.js';
 export * as raw from './synthetic.js';
 export { loadDigitsRaw } from './digits.js';
+export * from './idx.js';
+export * from './mnist.js';
+export * from './augment.js';
