@@ -3,9 +3,7 @@
  * is chosen by `setBackend`, or at start-up from the `DESCENT_BACKEND` environment variable
  * ('cpu', 'wasm', … or 'auto': the fastest backend that can start here, wasm before cpu).
  *
- * DEFAULT_BACKEND is what runs when neither is given. It stays 'cpu' until the tests that
- * assume the cpu backend (memory().bytes.cpu in test/tensor/tensor.test.ts) name their
- * backend; then it becomes 'auto'.
+ * DEFAULT_BACKEND is what runs when neither is given: 'auto', the fastest available.
  */
 import { ConfigError } from '../errors.js';
 import type { Backend } from './contract.js';
@@ -18,7 +16,7 @@ const instances = new Map<string, Backend>();
 const preference: { name: string; available: () => boolean }[] = [];
 let active: Backend | null = null;
 
-export const DEFAULT_BACKEND: string = 'cpu';
+export const DEFAULT_BACKEND: string = 'auto';
 
 export function registerBackend(name: string, factory: () => Backend): void {
   factories.set(name, factory);

@@ -11,6 +11,7 @@ import * as nn from '../../src/nn/index.js';
 import * as io from '../../src/io/index.js';
 import { Model } from '../../src/train/index.js';
 import { ConfigError, DescentError, FormatError } from '../../src/errors.js';
+import { getBackend } from '../../src/backend/registry.js';
 import { noGrad } from '../../src/autograd/index.js';
 import { fromArray } from '../../src/tensor/creation.js';
 import { Rng, rng, setSeed } from '../../src/tensor/random.js';
@@ -195,7 +196,7 @@ test('model.json holds topology, versions, input shape, integrity and metadata; 
       info.topology.config.layers.map((l: { kind: string; name: string }) => `${l.kind}:${l.name}`),
       ['dense:dense_1', 'relu:relu_1', 'dense:dense_2'],
     );
-    assert.equal(info.metadata.backend, 'cpu');
+    assert.equal(info.metadata.backend, getBackend().name);
     assert.equal(info.metadata.seed, 1);
     assert.deepEqual(info.metadata.training, { loss: 'mse', metrics: [] });
     assert.equal(info.weights.file, 'weights.safetensors');
