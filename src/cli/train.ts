@@ -13,7 +13,7 @@ import { activationNames, type ActivationName } from '../nn/activations.js';
 import { getLoss, losses, type LossFn } from '../losses/index.js';
 import { cast } from '../ops/arithmetic.js';
 import { oneHot, reshape } from '../ops/shape.js';
-import { getOptimizer, optimizers } from '../optim/index.js';
+import { buildOptimizer, optimizers } from '../optim/index.js';
 import { Model } from '../train/model.js';
 import type { Callback } from '../train/callbacks.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -26,6 +26,13 @@ export interface TrainFlags {
   activation: string;
   loss?: string;
   optimizer: string;
+  momentum?: string;
+  schedule?: string;
+  clipValue?: string;
+  clipNorm?: string;
+  l1?: string;
+  l2?: string;
+  weightDecay?: string;
   lr: string;
   batchSize: string;
   epochs: string;
@@ -43,7 +50,10 @@ export interface TrainFlags {
 }
 
 /** The flags that must match for a checkpoint to be resumed (--epochs may grow). */
-const RUN_FLAGS = ['data', 'hidden', 'activation', 'loss', 'optimizer', 'lr', 'batchSize', 'seed', 'testFraction'] as const;
+const RUN_FLAGS = [
+  'data', 'hidden', 'activation', 'loss', 'optimizer', 'lr', 'batchSize', 'seed', 'testFraction',
+  'momentum', 'schedule', 'clipValue', 'clipNorm', 'l1', 'l2', 'weightDecay',
+] as const;
 
 function positiveNumber(flag: string, text: string): number {
   const v = Number(text);
@@ -118,6 +128,27 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   const hidden = parseHidden(flags.hidden);
   if (!(activationNames as readonly string[]).includes(flags.activation)) unknownName('activation', flags.activation, activationNames);
   if (!(flags.optimizer in optimizers)) unknownName('optimizer', flags.optimizer, Object.keys(optimizers));
+  const optionalNumber = (flag: string, text: string | undefined, allowZero = true): number | undefined => {
+    if (text === undefined) return undefined;
+    const v = Number(text);
+    if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
+      throw new ConfigError(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} number, got '${text}'.`);
+    }
+    return v;
+  };
+  const optimizerOptions = {
+    name: flags.optimizer,
+    lr,
+    momentum: optionalNumber('--momentum', flags.momentum),
+    schedule: flags.schedule,
+    clipValue: optionalNumber('--clip-value', flags.clipValue, false),
+    clipNorm: optionalNumber('--clip-norm', flags.clipNorm, false),
+    l1: optionalNumber('--l1', flags.l1),
+    l2: optionalNumber('--l2', flags.l2),
+    weightDecay: optionalNumber('--weight-decay', flags.weightDecay),
+  };
+  // Build once now so that bad combinations (--momentum with adam, a malformed --schedule) fail before any work.
+  buildOptimizer(optimizerOptions);
   if (flags.loss !== undefined && !(flags.loss in losses)) unknownName('loss', flags.loss, Object.keys(losses));
   if (flags.backend && flags.backend !== 'auto') setBackend(flags.backend);
   if (flags.resume && !flags.checkpointDir) throw new ConfigError('--resume needs --checkpoint-dir DIR (the folder of the checkpoints to continue from).');
@@ -152,7 +183,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   const layers: nn.Layer[] = hidden.map((units) => nn.dense({ units, activation: flags.activation as ActivationName }));
   layers.push(nn.dense({ units: outputs, activation: outputActivation }));
   const model = new Model(nn.sequential(layers, 'mlp'));
-  model.compile({ optimizer: getOptimizer(flags.optimizer, { lr }), loss, metrics: regression ? [] : ['accuracy'] });
+  model.compile({ optimizer: buildOptimizer(optimizerOptions), loss, metrics: regression ? [] : ['accuracy'] });
 
   const callbacks: Callback[] = flags.json ? [] : [progressReporter()];
   const log = (line: string) => {
