@@ -25,3 +25,7 @@ export { setBackend, getBackend, backendNames, registerBackend } from './backend
 export type { Backend, DType } from './backend/contract.js';
 export * as io from './io/index.js';
 export { saveModel, loadModel, saveCheckpoint, loadCheckpoint, latestCheckpoint, registerLayer } from './io/index.js';
+export * as lab from './lab/index.js';
+export { initWasm, setWasmThreads, wasmInfo } from './backend/wasm/index.js';
+// The pictures (Vega-Lite) are a separate entry point, 'descent/viz', so that importing
+// the library does not load the charting code.
