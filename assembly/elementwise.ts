@@ -30,7 +30,7 @@ function unaryScalar(op: i32, v: f32, p0: f32, p1: f32): f32 {
     case RECIPROCAL: return 1 / v;
     case SIGMOID: return sigmoid(v);
     case TANH: return Mathf.tanh(v);
-    case RELU: return v > 0 ? v : 0;
+    case RELU: return v <= 0 ? 0 : v; // NaN propagates, as in PyTorch
     case STEP: return v >= 0 ? 1 : 0;
     case LEAKY_RELU: return v > 0 ? v : p0 * v;
     case ELU: return v > 0 ? v : p0 * Mathf.expm1(v);
@@ -56,7 +56,7 @@ function unaryScalar(op: i32, v: f32, p0: f32, p1: f32): f32 {
     case ABS: return f32x4.abs(v);
     case SQUARE: return f32x4.mul(v, v);
     case RECIPROCAL: return f32x4.div(one, v);
-    case RELU: return v128.and(v, f32x4.gt(v, zero));
+    case RELU: return v128.andnot(v, f32x4.le(v, zero)); // NaN propagates
     case STEP: return v128.and(one, f32x4.ge(v, zero));
     case LEAKY_RELU: return v128.bitselect(v, f32x4.mul(p0, v), f32x4.gt(v, zero));
     case CLAMP: {

@@ -23,7 +23,8 @@ export function unaryKernel(op: UnaryOp, x: TypedArray, out: TypedArray, n: numb
       }
       return;
     case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]); return;
-    case 'relu': for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0; return;
+    // Written as x ≤ 0 ? 0 : x so that NaN propagates (as in PyTorch) instead of becoming 0.
+    case 'relu': for (let i = 0; i < n; i++) out[i] = x[i] <= 0 ? 0 : x[i]; return;
     case 'step': for (let i = 0; i < n; i++) out[i] = x[i] >= 0 ? 1 : 0; return;
     case 'leakyRelu': for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : p0 * x[i]; return;
     case 'elu': for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : p0 * Math.expm1(x[i]); return;

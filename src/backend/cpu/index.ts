@@ -55,9 +55,11 @@ export class CpuBackend implements Backend {
   }
 
   upload(dtype: DType, values: ArrayLike<number>): Storage {
-    const data = arrayOf(dtype, values.length);
-    data.set(values as ArrayLike<number>);
-    return { backend: 'cpu', data } as CpuStorage;
+    // From the pool like any other allocation: every freed array returns to the pool, so
+    // uploads that bypassed it would grow it by one array per upload.
+    const storage = this.alloc(dtype, values.length);
+    (storage as CpuStorage).data.set(values as ArrayLike<number>);
+    return storage;
   }
 
   async read(storage: Storage, dtype: DType, size: number): Promise<TypedArray> {
