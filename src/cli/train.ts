@@ -22,7 +22,7 @@ import { latestCheckpoint, readCheckpointInfo } from '../io/checkpoint.js';
 
 export interface TrainFlags {
   data: string;
-  hidden: string;
+  hidden?: string;
   activation: string;
   loss?: string;
   optimizer: string;
@@ -33,9 +33,9 @@ export interface TrainFlags {
   l1?: string;
   l2?: string;
   weightDecay?: string;
-  lr: string;
-  batchSize: string;
-  epochs: string;
+  lr?: string;
+  batchSize?: string;
+  epochs?: string;
   seed: string;
   backend?: string;
   out?: string;
@@ -50,6 +50,8 @@ export interface TrainFlags {
 }
 
 /** The flags that must match for a checkpoint to be resumed (--epochs may grow). */
+const BATCH_METHODS = ['rprop', 'quickprop', 'lbfgs', 'newton'];
+
 const RUN_FLAGS = [
   'data', 'hidden', 'activation', 'loss', 'optimizer', 'lr', 'batchSize', 'seed', 'testFraction',
   'momentum', 'schedule', 'clipValue', 'clipNorm', 'l1', 'l2', 'weightDecay',
@@ -119,13 +121,19 @@ function writeAtomically(path: string, text: string): void {
 
 export async function runTrain(flags: TrainFlags): Promise<void> {
   // Validate everything first, so a typo fails before any work.
-  const lr = positiveNumber('--lr', flags.lr);
-  const batchSize = positiveInt('--batch-size', flags.batchSize);
-  const epochs = positiveInt('--epochs', flags.epochs);
+  // Without --lr each optimiser uses its documented default; plain sgd's is 0.1 here (the
+  // library's sgd() default is Keras's 0.01, too slow for the default 20-epoch run).
+  const lr = flags.lr !== undefined ? positiveNumber('--lr', flags.lr) : flags.optimizer === 'sgd' ? 0.1 : undefined;
+  // Rprop, QuickProp, L-BFGS and Newton are batch methods: by default they see the whole
+  // training set each step, for more steps; Newton defaults to a model small enough for its Hessian.
+  const batchMethod = BATCH_METHODS.includes(flags.optimizer);
+  const batchSizeText = flags.batchSize ?? (batchMethod ? 'full' : '32');
+  const batchSizeFlag = batchSizeText === 'full' ? 'full' : positiveInt('--batch-size', batchSizeText);
+  const epochs = positiveInt('--epochs', flags.epochs ?? (batchMethod ? '100' : '20'));
   const seed = Number(flags.seed);
   if (!Number.isInteger(seed)) throw new ConfigError(`--seed must be an integer, got '${flags.seed}'.`);
   const testFraction = positiveNumber('--test-fraction', flags.testFraction);
-  const hidden = parseHidden(flags.hidden);
+  const hidden = parseHidden(flags.hidden ?? (flags.optimizer === 'newton' ? 'none' : '64,32'));
   if (!(activationNames as readonly string[]).includes(flags.activation)) unknownName('activation', flags.activation, activationNames);
   if (!(flags.optimizer in optimizers)) unknownName('optimizer', flags.optimizer, Object.keys(optimizers));
   const optionalNumber = (flag: string, text: string | undefined, allowZero = true): number | undefined => {
@@ -174,6 +182,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
 
   setSeed(seed);
   const sets = loadData(flags.data, testFraction);
+  const batchSize = batchSizeFlag === 'full' ? sets.train.length : batchSizeFlag;
   const regression = sets.task === 'regression';
   const lossName = flags.loss ?? (regression ? 'mse' : 'crossEntropy');
   const { loss, outputs, outputActivation } = regression
@@ -191,7 +200,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   };
   log(
     `descent: training an MLP ${[sets.numFeatures, ...hidden, outputs].join('-')} (${flags.activation}) on ${sets.name}: ` +
-      `${sets.train.length} training / ${sets.test.length} test samples, ${flags.optimizer} lr ${lr}, batch ${batchSize}, ` +
+      `${sets.train.length} training / ${sets.test.length} test samples, ${flags.optimizer} lr ${lr ?? 'default'}, batch ${batchSize}, ` +
       `${epochs} epochs, seed ${seed}, backend ${getBackend().name}`,
   );
   let resumedEpochs = 0;
