@@ -21,6 +21,7 @@ import {
   lrFindFigures,
   optimizerFigures,
   perceptronFigures,
+  kmeansFigures,
   renderFigure,
   reportHtml,
   type Figure,
@@ -254,6 +255,14 @@ const experiments: Record<string, Experiment> = {
     run(s) {
       const studies = lab.perceptronVersusBackprop({ seed: s.seed, epochs: s.epochs ?? 30 });
       return { figures: perceptronFigures(studies), data: studies };
+    },
+  },
+  kmeans: {
+    title: 'K-means by batch and stochastic updates',
+    intro: 'One cost, two ways down: Lloyd’s batch step against online (SGD) updates, from the same start.',
+    run(s) {
+      const study = lab.kmeansStudy({ seed: s.seed, passes: s.epochs ?? 10 });
+      return { figures: kmeansFigures(study), data: study };
     },
   },
   lrfind: {

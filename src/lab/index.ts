@@ -13,3 +13,4 @@ export * from './landscape.js';
 export * from './lrfind.js';
 export * from './approx.js';
 export * from './perceptron.js';
+export * from './kmeans.js';

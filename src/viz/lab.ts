@@ -13,6 +13,7 @@ import type { Slice1d, Surface2d } from '../lab/landscape.js';
 import type { LrFindResult } from '../lab/lrfind.js';
 import type { ApproxResult } from '../lab/approx.js';
 import type { PerceptronStudy } from '../lab/perceptron.js';
+import type { KMeansStudy } from '../lab/kmeans.js';
 import { animatedContourSvg } from './animate.js';
 import { heatmapChart, histogramGrid, lineChart, type Series } from './charts.js';
 import { contourChart, type ContourOptions } from './contour.js';
@@ -906,4 +907,47 @@ export function perceptronFigures(studies: readonly PerceptronStudy[]): Figure[]
     }),
   });
   return figures;
+}
+
+export function kmeansFigures(study: KMeansStudy): Figure[] {
+  const colors = ['#333333', '#e15759', '#4e79a7'];
+  const costSeries: Series[] = study.runs.map((r, i) => ({
+    name: r.name,
+    x: r.passes,
+    y: r.cost,
+    mark: (i === 0 ? 'linepoint' : 'line') as 'linepoint' | 'line',
+    color: colors[i % colors.length],
+  }));
+  const finals = study.runs.map((r) => `${r.name}: J = ${r.cost[r.cost.length - 1].toFixed(3)}`).join('; ');
+  const points: Series[] = [
+    {
+      name: 'data',
+      x: Array.from({ length: study.data.labels.length }, (_, i) => study.data.points[2 * i]),
+      y: Array.from({ length: study.data.labels.length }, (_, i) => study.data.points[2 * i + 1]),
+      mark: 'point',
+      color: '#cccccc',
+    },
+  ];
+  const centres: Series[] = study.runs.map((r, i) => ({
+    name: `centres: ${r.name}`,
+    x: r.centres.map((c) => c[0]),
+    y: r.centres.map((c) => c[1]),
+    mark: 'point' as const,
+    color: colors[i % colors.length],
+  }));
+  return [
+    {
+      id: 'kmeans-cost',
+      title: 'K-means: batch against stochastic updates',
+      caption:
+        `The same cost J, the same start. Lloyd’s batch step needs a whole pass per update and falls in a few large steps; the online (SGD) updates move after every point and are most of the way down within the first pass. With η = 1/nₖ each centre is the running mean of its points and settles; with a constant η it keeps jittering around the minimum. Final values: ${finals}.`,
+      chart: lineChart({ title: 'K-means cost J against passes over the data', xTitle: 'passes over the data', yTitle: 'J (mean squared distance to the nearest centre)', series: costSeries, width: 520, height: 300, logY: true }),
+    },
+    {
+      id: 'kmeans-centres',
+      title: 'Where the centres end',
+      caption: 'The data (grey, four blobs) and the final centres of each method. All three find the blobs; the constant-η run sits slightly off, pulled by the last points it saw.',
+      chart: lineChart({ title: 'Final centres', xTitle: 'x₁', yTitle: 'x₂', series: [...points, ...centres], width: 420, height: 380 }),
+    },
+  ];
 }
