@@ -21,11 +21,12 @@ export { fromArray, zeros, ones, full, arange, linspace, randn, rand, scalar, ey
 export { setSeed, Rng } from './tensor/random.js';
 export { tidy, keep, dispose, memory } from './tensor/scope.js';
 export { noGrad, gradcheck } from './autograd/index.js';
-export { setBackend, getBackend, backendNames, registerBackend } from './backend/registry.js';
+export { setBackend, getBackend, backendNames, registerBackend, initBackend } from './backend/registry.js';
 export type { Backend, DType } from './backend/contract.js';
 export * as io from './io/index.js';
 export { saveModel, loadModel, saveCheckpoint, loadCheckpoint, latestCheckpoint, registerLayer } from './io/index.js';
 export * as lab from './lab/index.js';
 export { initWasm, setWasmThreads, wasmInfo } from './backend/wasm/index.js';
+export { initWebGpu, registerWebGpuBackend, webgpuReady } from './backend/webgpu/index.js';
 // The pictures (Vega-Lite) are a separate entry point, 'descent/viz', so that importing
 // the library does not load the charting code.

@@ -1,14 +1,16 @@
 /**
  * Which backend runs new tensors. Backends register themselves by name; the active one
  * is chosen by `setBackend`, or at start-up from the `DESCENT_BACKEND` environment variable
- * ('cpu', 'wasm', … or 'auto': the fastest backend that can start here, wasm before cpu).
+ * ('cpu', 'wasm', 'webgpu', … or 'auto': the fastest backend that can start here — webgpu once
+ * initialised, then wasm, then cpu).
  *
  * DEFAULT_BACKEND is what runs when neither is given: 'auto', the fastest available.
  */
 import { ConfigError } from '../errors.js';
 import type { Backend } from './contract.js';
 import { CpuBackend } from './cpu/index.js';
-import { createWasmBackend, wasmReady } from './wasm/index.js';
+import { createWasmBackend, initWasm, wasmReady } from './wasm/index.js';
+import { createWebGpuBackend, initWebGpu, webgpuReady } from './webgpu/index.js';
 
 const factories = new Map<string, () => Backend>();
 const instances = new Map<string, Backend>();
@@ -68,6 +70,27 @@ export function getBackend(): Backend {
   return active;
 }
 
+/**
+ * Makes `name` the active backend after the asynchronous start-up some backends need (the
+ * default: DESCENT_BACKEND, else 'auto'). 'webgpu' requests a GPU device and throws a
+ * ConfigError saying what it looked for when there is none; 'wasm' compiles its kernels
+ * (browsers cannot do that synchronously); 'auto' tries WebGPU first and, without an adapter,
+ * warns in one line and goes on with the fastest other backend.
+ */
+export async function initBackend(name?: string): Promise<Backend> {
+  const fromEnv = typeof process !== 'undefined' ? process.env?.DESCENT_BACKEND : undefined;
+  const wanted = name ?? (fromEnv || DEFAULT_BACKEND);
+  if (wanted === 'webgpu') await initWebGpu();
+  else if (wanted === 'wasm') await initWasm();
+  else if (wanted === 'auto' && !(await initWebGpu({ onUnavailable: 'warn' }))) {
+    await initWasm().catch(() => undefined); // no WebAssembly: 'auto' takes cpu
+  }
+  return setBackend(wanted);
+}
+
 registerBackend('cpu', () => new CpuBackend());
 registerBackend('wasm', createWasmBackend);
+registerBackend('webgpu', createWebGpuBackend);
+// 'auto' takes webgpu only once initWebGpu() has made a device (webgpuReady), never by itself.
+preference.push({ name: 'webgpu', available: webgpuReady });
 preference.push({ name: 'wasm', available: wasmReady });
