@@ -5,6 +5,7 @@ import '../index.js';
 import { runTrain, type TrainFlags } from './train.js';
 import { runEvaluate, type EvaluateFlags } from './evaluate.js';
 import { runPredict, type PredictFlags } from './predict.js';
+import { runCompare, type CompareFlags } from './compare.js';
 
 const program = new Command();
 program
@@ -14,8 +15,10 @@ program
 
 program
   .command('train')
-  .description('Train an MLP (default: on the bundled UCI digits) with a live progress bar, then report test accuracy.')
-  .option('--data <name|file.csv>', 'digits | xor | spirals | moons | circles | sine | a CSV file (label in the last column)', 'digits')
+  .description('Train an MLP or a CNN of the model zoo (default: an MLP on the bundled UCI digits) with a live progress bar, then report test accuracy.')
+  .option('--data <name|file.csv>', 'digits | fashion-mnist | mnist | xor | spirals | moons | circles | sine | a CSV file (label in the last column)', 'digits')
+  .option('--data-dir <dir>', 'the folder with the four IDX files of fashion-mnist or mnist (default: $DESCENT_DATA, /usr/share/datasets/<name>, ~/.cache/descent/<name>)')
+  .option('--model <name>', 'mlp | lenet1990 | lenet5 | fashion-cnn (the CNNs need image data; images stay [1, 28, 28], the MLP flattens them)', 'mlp')
   .option('--hidden <sizes>', 'hidden layer sizes, comma-separated ("none" for no hidden layer); default 64,32 (none for newton)')
   .option('--activation <name>', 'hidden activation: relu | sigmoid | tanh | leakyRelu | elu | softplus | prelu | step | linear', 'relu')
   .option('--loss <name>', 'crossEntropy | mse | sse | binaryCrossEntropy | binaryCrossEntropyFromLogits | klDivergence (default: crossEntropy, or mse for regression)')
@@ -38,8 +41,33 @@ program
   .option('--checkpoint-dir <dir>', 'save a checkpoint (model, optimiser, RNG, history) after every epoch to this folder (the newest 3 are kept)')
   .option('--resume', 'continue from the newest complete checkpoint in --checkpoint-dir (or start afresh when there is none)')
   .option('--save <dir>', 'save the trained model (model.json + weights.safetensors) to this folder, for evaluate and predict')
+  .option('--augment <list>', 'augment each training batch (image data): rotate,shift,scale,stretch,noise,flip, optionally with amounts (rotate=10)')
+  .option('--early-stopping <patience>', 'stop when the validation loss has not improved for more than this many epochs, and keep the best epoch\'s weights')
+  .option('--validation-split <f>', 'hold out this last fraction of the training data for validation (default 0.1 with --early-stopping)')
+  .option('--limit <n>', 'train on the first n training samples only (quick runs)')
   .action(async (flags: TrainFlags) => {
     await runTrain(flags);
+  });
+
+program
+  .command('compare')
+  .description('The tricks of the trade side by side: the same model and seed with and without dropout, batch norm and augmentation; test accuracy and epochs to a target.')
+  .option('--data <name>', 'fashion-mnist | mnist', 'fashion-mnist')
+  .option('--data-dir <dir>', 'the folder with the four IDX files')
+  .option('--model <name>', 'fashion-cnn (all three comparisons) | lenet5 | lenet1990 | mlp (augmentation only)', 'fashion-cnn')
+  .option('--epochs <n>', 'epochs per run', '5')
+  .option('--limit <n>', 'train on the first n training samples only (the comparison is slow: 4 runs)')
+  .option('--test-limit <n>', 'evaluate on the first n test images only')
+  .option('--optimizer <name>', 'optimiser for every run', 'adam')
+  .option('--lr <rate>', "learning rate (default: the optimiser's own)")
+  .option('--batch-size <n>', 'mini-batch size', '64')
+  .option('--augment <list>', 'the augmentation compared with none', 'rotate=10,shift=2')
+  .option('--target <accuracy>', 'the test accuracy whose first epoch is reported (default 0.9, 0.98 for mnist)')
+  .option('--seed <n>', 'the seed of every run', '1')
+  .option('--backend <name>', 'cpu | wasm | auto')
+  .option('--json', 'print one JSON object instead of the table')
+  .action(async (flags: CompareFlags) => {
+    await runCompare(flags);
   });
 
 program

@@ -6,18 +6,18 @@ import { mkdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, unknownName } from '../errors.js';
 import { getBackend, setBackend } from '../backend/registry.js';
-import { setSeed } from '../tensor/random.js';
+import { setSeed, type Rng } from '../tensor/random.js';
 import * as data from '../data/index.js';
-import * as nn from '../nn/index.js';
 import { activationNames, type ActivationName } from '../nn/activations.js';
 import { getLoss, losses, type LossFn } from '../losses/index.js';
 import { cast } from '../ops/arithmetic.js';
 import { oneHot, reshape } from '../ops/shape.js';
 import { buildOptimizer, optimizers } from '../optim/index.js';
 import { Model } from '../train/model.js';
-import type { Callback } from '../train/callbacks.js';
+import { earlyStopping, type Callback } from '../train/callbacks.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { progressReporter } from './progress.js';
+import { buildNetwork, checkModelName, describeNetwork, isImageSet, loadImageData, parseLimit, type NetworkSpec } from './networks.js';
 import { latestCheckpoint, readCheckpointInfo } from '../io/checkpoint.js';
 
 export interface TrainFlags {
@@ -47,6 +47,18 @@ export interface TrainFlags {
   resume?: boolean;
   /** Save the trained model (model.json + weights.safetensors) to this folder. */
   save?: string;
+  /** --model: mlp (default) | lenet1990 | lenet5 | fashion-cnn. */
+  model?: string;
+  /** --data-dir: the folder with Fashion-MNIST's or MNIST's four IDX files. */
+  dataDir?: string;
+  /** --augment: 'rotate,shift,noise' (image data only). */
+  augment?: string;
+  /** --early-stopping N: patience in epochs, on the validation loss. */
+  earlyStopping?: string;
+  /** --validation-split f: hold out this fraction of the training data (default 0.1 with --early-stopping). */
+  validationSplit?: string;
+  /** --limit N: train on the first N training samples only (quick runs). */
+  limit?: string;
 }
 
 /** The flags that must match for a checkpoint to be resumed (--epochs may grow). */
@@ -55,6 +67,7 @@ const BATCH_METHODS = ['rprop', 'quickprop', 'lbfgs', 'newton'];
 const RUN_FLAGS = [
   'data', 'hidden', 'activation', 'loss', 'optimizer', 'lr', 'batchSize', 'seed', 'testFraction',
   'momentum', 'schedule', 'clipValue', 'clipNorm', 'l1', 'l2', 'weightDecay',
+  'model', 'augment', 'validationSplit', 'limit',
 ] as const;
 
 function positiveNumber(flag: string, text: string): number {
@@ -103,14 +116,21 @@ export function lossForLabels(name: string, numClasses: number): { loss: LossFn;
   }
 }
 
-export function loadData(name: string, testFraction: number): data.SplitSets {
+export function loadData(name: string, testFraction: number, options: { dataDir?: string; limit?: number } = {}): data.SplitSets {
+  // Fashion-MNIST and MNIST come with their own test set (testFraction does not apply).
+  if (isImageSet(name)) return loadImageData(name, { dir: options.dataDir, limit: options.limit });
   if ((data.syntheticNames as readonly string[]).includes(name)) return data.synthetic(name, { testFraction });
   if (name === 'digits') return data.digits({ testFraction });
   if (/\.(csv|csv\.gz)$/i.test(name) || existsSync(name)) {
     if (!existsSync(name)) throw new ConfigError(`--data: file '${name}' does not exist.`);
     return data.csv(name, { testFraction });
   }
-  return unknownName('data set', name, ['digits', ...data.syntheticNames, '<file.csv>']);
+  return unknownName('data set', name, ['digits', ...data.imageSetNames, ...data.syntheticNames, '<file.csv>']);
+}
+
+function channelStats(sets: data.ImageSets): { mean: number[]; std: number[] } | null {
+  const s = sets.channelStandardizer;
+  return s ? { mean: Array.from(s.mean), std: Array.from(s.std) } : null;
 }
 
 function writeAtomically(path: string, text: string): void {
@@ -133,6 +153,23 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   const seed = Number(flags.seed);
   if (!Number.isInteger(seed)) throw new ConfigError(`--seed must be an integer, got '${flags.seed}'.`);
   const testFraction = positiveNumber('--test-fraction', flags.testFraction);
+  const modelName = checkModelName(flags.model ?? 'mlp');
+  const limit = parseLimit(flags.limit);
+  const imageData = isImageSet(flags.data);
+  if (modelName !== 'mlp' && !imageData) {
+    throw new ConfigError(`--model ${modelName} is a convolutional network and needs image data (--data ${data.imageSetNames.join(' or ')}); use --model mlp for '${flags.data}'.`);
+  }
+  if (flags.dataDir !== undefined && !imageData) throw new ConfigError(`--data-dir applies to --data ${data.imageSetNames.join(' or ')}.`);
+  if (flags.augment !== undefined && !imageData) throw new ConfigError(`--augment needs image data (--data ${data.imageSetNames.join(' or ')}).`);
+  const augmentation = flags.augment !== undefined ? data.augmenter(flags.augment) : null;
+  const patience = flags.earlyStopping === undefined ? undefined : Number(flags.earlyStopping);
+  if (patience !== undefined && !(Number.isInteger(patience) && patience >= 0)) {
+    throw new ConfigError(`--early-stopping must be a patience in epochs (an integer ≥ 0), got '${flags.earlyStopping}'.`);
+  }
+  const validationSplit = flags.validationSplit !== undefined ? Number(flags.validationSplit) : patience !== undefined ? 0.1 : undefined;
+  if (validationSplit !== undefined && !(validationSplit > 0 && validationSplit < 1)) {
+    throw new ConfigError(`--validation-split must be a fraction in (0, 1), got '${flags.validationSplit}'.`);
+  }
   const hidden = parseHidden(flags.hidden ?? (flags.optimizer === 'newton' ? 'none' : '64,32'));
   if (!(activationNames as readonly string[]).includes(flags.activation)) unknownName('activation', flags.activation, activationNames);
   if (!(flags.optimizer in optimizers)) unknownName('optimizer', flags.optimizer, Object.keys(optimizers));
@@ -181,7 +218,12 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   }
 
   setSeed(seed);
-  const sets = loadData(flags.data, testFraction);
+  const sets = loadData(flags.data, testFraction, { dataDir: flags.dataDir, limit });
+  if (limit !== undefined && !imageData && limit < sets.train.length) {
+    const all = sets.train;
+    sets.train = all.subset(Int32Array.from({ length: limit }, (_, i) => i), all.name);
+    all.dispose();
+  }
   const batchSize = batchSizeFlag === 'full' ? sets.train.length : batchSizeFlag;
   const regression = sets.task === 'regression';
   const lossName = flags.loss ?? (regression ? 'mse' : 'crossEntropy');
@@ -189,19 +231,29 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     ? { loss: getLoss(lossName), outputs: 1, outputActivation: undefined }
     : lossForLabels(lossName, sets.numClasses);
 
-  const layers: nn.Layer[] = hidden.map((units) => nn.dense({ units, activation: flags.activation as ActivationName }));
-  layers.push(nn.dense({ units: outputs, activation: outputActivation }));
-  const model = new Model(nn.sequential(layers, 'mlp'));
-  model.compile({ optimizer: buildOptimizer(optimizerOptions), loss, metrics: regression ? [] : ['accuracy'] });
+  const network: NetworkSpec = {
+    model: modelName,
+    sampleShape: sets.train.x.shape.slice(1),
+    outputs,
+    hidden,
+    activation: flags.activation as ActivationName,
+    outputActivation,
+  };
+  const model = new Model(buildNetwork(network));
+  model.compile({ optimizer: buildOptimizer(optimizerOptions), lr, loss, metrics: regression ? [] : ['accuracy'] });
 
   const callbacks: Callback[] = flags.json ? [] : [progressReporter()];
+  if (patience !== undefined) callbacks.push(earlyStopping({ patience, restoreBestWeights: true }));
   const log = (line: string) => {
     if (!flags.json) process.stderr.write(`${line}\n`);
   };
   log(
-    `descent: training an MLP ${[sets.numFeatures, ...hidden, outputs].join('-')} (${flags.activation}) on ${sets.name}: ` +
+    `descent: training ${describeNetwork(network, model.net)} on ${sets.name}: ` +
       `${sets.train.length} training / ${sets.test.length} test samples, ${flags.optimizer} lr ${lr ?? 'default'}, batch ${batchSize}, ` +
-      `${epochs} epochs, seed ${seed}, backend ${getBackend().name}`,
+      `${epochs} epochs, seed ${seed}, backend ${getBackend().name}` +
+      (augmentation ? `, augmentation ${augmentation.description}` : '') +
+      (validationSplit !== undefined ? `, validation split ${validationSplit}` : '') +
+      (patience !== undefined ? `, early stopping (patience ${patience})` : ''),
   );
   let resumedEpochs = 0;
   if (flags.resume) {
@@ -215,12 +267,15 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   }
   const started = Date.now();
   const history = await model.fit(sets.train, {
-    epochs, batchSize, callbacks, resumeFrom,
+    epochs, batchSize, callbacks, resumeFrom, validationSplit,
+    ...(augmentation ? { augment: (x: Tensor, r: Rng) => augmentation.applyTensor(x, r) } : {}),
     checkpoint: flags.checkpointDir ? { dir: flags.checkpointDir, metadata: { flags: runFlags } } : undefined,
   });
   const seconds = (Date.now() - started) / 1000;
   const test = await model.evaluate(sets.test);
-  const samplesPerSec = (sets.train.length * Math.max(0, history.epochs.length - resumedEpochs)) / seconds;
+  // The samples trained on (the validation part, as fit splits it, is only evaluated).
+  const trainSamples = validationSplit !== undefined ? sets.train.length - Math.max(1, Math.round(sets.train.length * validationSplit)) : sets.train.length;
+  const samplesPerSec = (trainSamples * Math.max(0, history.epochs.length - resumedEpochs)) / seconds;
 
   const result = {
     testAccuracy: test.accuracy ?? null,
@@ -233,7 +288,9 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     backend: getBackend().name,
     seed,
     data: sets.name,
-    model: [sets.numFeatures, ...hidden, outputs].join('-'),
+    model: modelName === 'mlp' ? [sets.numFeatures, ...hidden, outputs].join('-') : modelName,
+    ...(validationSplit !== undefined ? { validationAccuracy: history.history.valAccuracy?.at(-1) ?? null } : {}),
+    ...(history.stoppedEarly ? { stoppedEarly: history.stoppedEarly } : {}),
     losses: history.history.loss,
   };
   if (flags.save) {
@@ -241,8 +298,14 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     await model.save(flags.save, {
       metadata: {
         seed,
-        data: { name: flags.data, testFraction, task: sets.task, numFeatures: sets.numFeatures, numClasses: sets.numClasses, standardizer },
-        training: { loss: lossName, metrics: regression ? [] : ['accuracy'], optimizer: flags.optimizer, lr, batchSize, epochs, hidden, activation: flags.activation },
+        data: {
+          name: flags.data, testFraction, task: sets.task, numFeatures: sets.numFeatures, numClasses: sets.numClasses, standardizer,
+          ...(imageData ? { dir: (sets as data.ImageSets).dir, channelStandardizer: channelStats(sets as data.ImageSets) } : {}),
+        },
+        training: {
+          loss: lossName, metrics: regression ? [] : ['accuracy'], optimizer: flags.optimizer, lr, batchSize, epochs, hidden, activation: flags.activation,
+          model: modelName, augment: augmentation?.description ?? null,
+        },
         flags: runFlags,
       },
     });

@@ -18,8 +18,14 @@
  */
 import { ConfigError, DescentError, FormatError } from '../errors.js';
 import { Activation, PRelu, activation, activationNames } from '../nn/activations.js';
+import { BatchNorm } from '../nn/batchnorm.js';
+import { Conv2d } from '../nn/conv2d.js';
 import { Dense } from '../nn/dense.js';
+import { Dropout } from '../nn/dropout.js';
+import { Flatten } from '../nn/flatten.js';
 import { Layer } from '../nn/layer.js';
+import { AvgPool2d, GlobalAvgPool2d, MaxPool2d } from '../nn/pool.js';
+import type { Pair, Padding } from '../ops/conv.js';
 import { Sequential } from '../nn/sequential.js';
 import { describe, isPlainObject } from './json.js';
 
@@ -297,3 +303,135 @@ registerLayer('sequential', {
     return new Sequential(layers, ctx.name || undefined);
   },
 });
+
+// ---- convolutional networks ------------------------------------------------------------
+
+/** A padding as saved: a number, [h, w], [top, left, bottom, right], 'same' or 'valid'. */
+function readPadding(c: ConfigReader, key: string): Padding | undefined {
+  if (!c.has(key)) return undefined;
+  const v = c.config[key];
+  if (v === 'same' || v === 'valid') return v;
+  const ok = (x: unknown) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+  if (ok(v)) return v as number;
+  if (Array.isArray(v) && (v.length === 2 || v.length === 4) && v.every(ok))
+    return [...v] as unknown as Padding;
+  return c.fail(key, "'same', 'valid', an integer ≥ 0, or 2 or 4 of them");
+}
+
+function readPair(c: ConfigReader, key: string): Pair | undefined {
+  return c.has(key) ? (c.intOrInts(key, 2) as Pair) : undefined;
+}
+
+registerLayer('conv2d', {
+  create(c, ctx) {
+    const outChannels = c.int('outChannels');
+    const kernelSize = c.intOrInts('kernelSize', 2) as Pair;
+    const inChannels = c.optionalInt('inChannels');
+    const groups = c.optionalInt('groups') ?? 1;
+    const useBias = c.optionalBoolean('useBias');
+    let inputShape: [number, number, number] | undefined;
+    if (c.has('inputShape')) {
+      const s = c.array('inputShape');
+      if (s.length !== 3 || !s.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d > 0))
+        c.fail('inputShape', '[channels, height, width] (3 positive integers)');
+      inputShape = s as [number, number, number];
+    }
+    const [kH, kW] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
+    // Built at once only with inputShape (the conv2d constructor builds then).
+    if (inputShape)
+      ctx.reserve(
+        outChannels * Math.ceil(inputShape[0] / groups) * kH * kW + outChannels,
+        'its weight and bias',
+      );
+    return new Conv2d({
+      outChannels,
+      kernelSize,
+      inChannels,
+      inputShape,
+      stride: readPair(c, 'stride'),
+      padding: readPadding(c, 'padding'),
+      dilation: readPair(c, 'dilation'),
+      groups,
+      activation: c.optionalOneOf('activation', activationNames),
+      useBias,
+      kernelInitializer: 'zeros',
+      name: ctx.name || undefined,
+    });
+  },
+  // From the saved weight [outChannels, inChannels/groups, kH, kW], when it agrees with the config.
+  buildShape: (c, shapes) => {
+    const w = shapes.get('weight');
+    if (!w || w.length !== 4 || w[0] !== c.int('outChannels')) return null;
+    const groups = c.optionalInt('groups') ?? 1;
+    return [1, w[1] * groups, w[2], w[3]];
+  },
+});
+
+function poolOptions(c: ConfigReader, name: string) {
+  return {
+    kernelSize: c.intOrInts('kernelSize', 2) as Pair,
+    stride: readPair(c, 'stride'),
+    padding: readPadding(c, 'padding'),
+    dilation: readPair(c, 'dilation'),
+    ceilMode: c.optionalBoolean('ceilMode'),
+    name: name || undefined,
+  };
+}
+
+registerLayer('maxPool2d', { create: (c, ctx) => new MaxPool2d(poolOptions(c, ctx.name)) });
+registerLayer('avgPool2d', {
+  create: (c, ctx) =>
+    new AvgPool2d({ ...poolOptions(c, ctx.name), countIncludePad: c.optionalBoolean('countIncludePad') }),
+});
+registerLayer('globalAvgPool2d', {
+  create: (c, ctx) =>
+    new GlobalAvgPool2d({ keepDims: c.optionalBoolean('keepDims'), name: ctx.name || undefined }),
+});
+registerLayer('flatten', { create: (_c, ctx) => new Flatten({ name: ctx.name || undefined }) });
+
+registerLayer('dropout', {
+  create(c, ctx) {
+    const rate = c.number('rate');
+    if (!(rate >= 0 && rate < 1)) c.fail('rate', 'a number in [0, 1)');
+    return new Dropout({
+      rate,
+      mode: c.optionalOneOf('mode', ['inverted', 'scaleAtTest'] as const),
+      name: ctx.name || undefined,
+    });
+  },
+});
+
+for (const kind of ['batchNorm1d', 'batchNorm2d'] as const) {
+  registerLayer(kind, {
+    create(c, ctx) {
+      const numFeatures = c.optionalInt('numFeatures');
+      const affine = c.optionalBoolean('affine');
+      const eps = c.optionalNumber('eps');
+      const momentum = c.optionalNumber('momentum');
+      if (eps !== undefined && eps < 0) c.fail('eps', 'a number ≥ 0');
+      if (momentum !== undefined && !(momentum >= 0 && momentum <= 1))
+        c.fail('momentum', 'a number in [0, 1]');
+      // γ and β (when affine), the running mean and variance and the two population sums.
+      if (numFeatures !== undefined)
+        ctx.reserve(numFeatures * (affine === false ? 4 : 6), 'its parameters and statistics');
+      return new BatchNorm(kind, {
+        numFeatures,
+        eps,
+        momentum,
+        affine,
+        inference: c.optionalOneOf('inference', ['running', 'population'] as const),
+        name: ctx.name || undefined,
+      });
+    },
+    buildShape: (_c, shapes) => {
+      const mean = shapes.get('runningMean');
+      if (!mean || mean.length !== 1) return null;
+      return kind === 'batchNorm2d' ? [1, mean[0], 1, 1] : [1, mean[0]];
+    },
+    // The number of training batches in the population sums ('population' inference divides by it).
+    saveState: (layer) => ({ populationBatches: (layer as BatchNorm).populationBatches }),
+    loadState(layer, state) {
+      (layer as BatchNorm).populationBatches = state.optionalInt('populationBatches', { min: 0 }) ?? 0;
+    },
+  });
+}

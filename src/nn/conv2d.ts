@@ -66,7 +66,7 @@ export class Conv2d extends Layer {
     if (this.outChannels % this.groups !== 0) {
       throw new ConfigError(`conv2d: outChannels ${this.outChannels} must be divisible by groups ${this.groups}.`);
     }
-    this.activationLayer = options.activation ? makeActivation(options.activation) : null;
+    this.activationLayer = options.activation ? makeActivation(options.activation, { name: 'activation' }) : null;
     getInitializer(options.kernelInitializer ?? 'glorotUniform');
     if (options.inputShape) this.buildFor([1, ...options.inputShape]);
   }
@@ -95,6 +95,34 @@ export class Conv2d extends Layer {
     if (this.options.useBias ?? true) {
       this.bias = this.addParameter('bias', getInitializer(this.options.biasInitializer ?? 'zeros')([this.outChannels], context));
     }
+    // The activation is a child layer, so a learned one (prelu's α, one per channel) is trained and saved.
+    this.activationLayer?.buildFor([inputShape[0], this.outChannels, 1, 1]);
+    this.nameActivationParameters();
+  }
+
+  override get name(): string {
+    return super.name;
+  }
+
+  override set name(value: string) {
+    super.name = value;
+    this.nameActivationParameters();
+  }
+
+  /** The activation's parameters are named after this layer: `conv2d_1.activation.alpha`. */
+  private nameActivationParameters(): void {
+    for (const [qualified, t] of this.activationLayer?.namedParameters() ?? []) t.name = `${this.label}.${qualified}`;
+  }
+
+  // Listed once built (with this layer's own parameters): an unbuilt layer is a leaf, so saving
+  // refuses it and loading builds it from its weights' shapes, as any other.
+  override children(): Layer[] {
+    return this.built && this.activationLayer ? [this.activationLayer] : [];
+  }
+
+  override namedParameters(): Array<[string, Tensor]> {
+    const fromActivation = new Set(this.activationLayer?.parameters() ?? []);
+    return super.namedParameters().map(([n, t]) => [fromActivation.has(t) ? `${this.label}.${n}` : n, t]);
   }
 
   protected override checkInput(x: Tensor): void {

@@ -3,7 +3,9 @@
  *
  *   zˡ = wˡ aˡ⁻¹ + bˡ,   aˡ = σ(zˡ)        w: [units, inFeatures],  b: [units]
  *
- * applied to a batch as Z = X·Wᵀ + b. The activation σ is optional (default: none).
+ * applied to a batch as Z = X·Wᵀ + b. The activation σ is optional (default: none); it is a
+ * child layer named 'activation', so a learned one (prelu's α) is among the parameters —
+ * trained, and saved as `<dense>.activation.alpha`.
  */
 import { checkPositiveInt } from '../errors.js';
 import { linear } from '../ops/matmul.js';
@@ -38,7 +40,7 @@ export class Dense extends Layer {
     super(options.name);
     this.units = checkPositiveInt('dense', 'units', options.units);
     if (options.inFeatures !== undefined) this.inFeatures = checkPositiveInt('dense', 'inFeatures', options.inFeatures);
-    this.activationLayer = options.activation ? makeActivation(options.activation) : null;
+    this.activationLayer = options.activation ? makeActivation(options.activation, { name: 'activation' }) : null;
     getInitializer(options.kernelInitializer ?? 'glorotUniform');
     if (this.inFeatures !== undefined) this.buildFor([1, this.inFeatures]);
   }
@@ -58,6 +60,34 @@ export class Dense extends Layer {
     if (this.options.useBias ?? true) {
       this.bias = this.addParameter('bias', getInitializer(this.options.biasInitializer ?? 'zeros')([this.units], context));
     }
+    // The activation's parameters (prelu's α) exist as soon as the layer's do.
+    this.activationLayer?.buildFor([inputShape[0], this.units]);
+    this.nameActivationParameters();
+  }
+
+  override get name(): string {
+    return super.name;
+  }
+
+  override set name(value: string) {
+    super.name = value;
+    this.nameActivationParameters();
+  }
+
+  /** The activation's parameters are named after this layer: `dense_1.activation.alpha`. */
+  private nameActivationParameters(): void {
+    for (const [qualified, t] of this.activationLayer?.namedParameters() ?? []) t.name = `${this.label}.${qualified}`;
+  }
+
+  // Listed once built (with this layer's own parameters): an unbuilt layer is a leaf, so saving
+  // refuses it and loading builds it from its weights' shapes, as any other.
+  override children(): Layer[] {
+    return this.built && this.activationLayer ? [this.activationLayer] : [];
+  }
+
+  override namedParameters(): Array<[string, Tensor]> {
+    const fromActivation = new Set(this.activationLayer?.parameters() ?? []);
+    return super.namedParameters().map(([n, t]) => [fromActivation.has(t) ? `${this.label}.${n}` : n, t]);
   }
 
   protected override checkInput(x: Tensor): void {

@@ -40,6 +40,7 @@ export class Dropout extends Layer {
     if (this.mode !== 'inverted' && this.mode !== 'scaleAtTest') {
       throw new ConfigError(`dropout: unknown mode '${String(this.mode)}'. Valid modes: inverted, scaleAtTest.`);
     }
+    this.built = true; // nothing to build: no parameters
   }
 
   forward(x: Tensor, options: ForwardOptions): Tensor {

@@ -34,6 +34,7 @@ abstract class Pool2d extends Layer {
     this.kernelSize = pair('pooling', 'kernelSize', options.kernelSize);
     pair('pooling', 'stride', options.stride ?? 1);
     pair('pooling', 'dilation', options.dilation ?? 1);
+    this.built = true; // nothing to build: no parameters
   }
 
   protected get where(): string {
@@ -113,6 +114,7 @@ export class GlobalAvgPool2d extends Layer {
   constructor(options: GlobalAvgPool2dOptions = {}) {
     super(options.name);
     this.keepDims = options.keepDims ?? false;
+    this.built = true; // nothing to build: no parameters
   }
 
   protected override checkInput(x: Tensor): void {

@@ -18,6 +18,12 @@
  * moves θ to θ + d for the call and restores it exactly afterwards. Any optimiser accepts a
  * closure; those with `needsClosure` require one, and those with `acceptsClosure` (L-BFGS
  * without a line search) do more with one (several iterations per step).
+ *
+ * `lrScale` changes the learning rate while training runs (reduce-on-plateau, a user's
+ * own rule): each step applies θ ← θ + s·u. Every named optimiser ends its chain with the
+ * learning rate (u = −η·…), so s·u is the step with η replaced by s·η — what PyTorch does
+ * when a scheduler edits `param_group['lr']`; where η sits inside a velocity (the lectures'
+ * momentum), the scale applies to the whole step.
  */
 import { ConfigError, DescentError } from '../errors.js';
 import { isGradEnabled, noGrad } from '../autograd/tape.js';
@@ -25,6 +31,7 @@ import { dispose, keep, tidy } from '../tensor/scope.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { zerosLike } from '../tensor/creation.js';
+import { mul } from '../ops/arithmetic.js';
 import {
   perParameterState,
   stateTensors,
@@ -46,6 +53,9 @@ export class Optimizer {
   steps = 0;
   /** Closure calls made by the last step (1 + the transform's evaluations; 0 without a closure). */
   lastEvaluations = 0;
+  /** The base learning rate η₀ when known (informational: for callbacks that speak of absolute rates). */
+  baseLr?: number;
+  private scaleValue = 1;
 
   constructor(
     readonly transform: GradientTransformation<OptState>,
@@ -75,6 +85,23 @@ export class Optimizer {
 
   get parameters(): readonly Tensor[] {
     return this.params;
+  }
+
+  /** A factor on every update, i.e. on the learning rate (default 1); see the top of this file. */
+  get lrScale(): number {
+    return this.scaleValue;
+  }
+
+  set lrScale(value: number) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new ConfigError(`Optimizer.lrScale must be a finite number ≥ 0, got ${String(value)}.`);
+    }
+    this.scaleValue = value;
+  }
+
+  /** The learning rate in effect, baseLr × lrScale (undefined when the base rate is not known). */
+  get lr(): number | undefined {
+    return this.baseLr === undefined ? undefined : this.baseLr * this.scaleValue;
   }
 
   /** The transform's state (velocities, moments, step counts), per parameter. */
@@ -152,8 +179,19 @@ export class Optimizer {
               `Optimizer: update for ${p.name ?? `parameter ${i}`} is ${formatShape(u.shape)}, expected ${formatShape(p.shape)}.`,
             );
           }
-          // θ ← θ + u, in place: the parameter tensor is the same object after the step.
-          p.backend.binary('add', p.storage, p.shape, u.storage, u.shape, p.storage, p.shape, p.dtype);
+          // θ ← θ + u (or θ + s·u), in place: the parameter tensor is the same object after the step.
+          const scaled = this.scaleValue === 1 ? u : mul(u, this.scaleValue);
+          p.backend.binary(
+            'add',
+            p.storage,
+            p.shape,
+            scaled.storage,
+            scaled.shape,
+            p.storage,
+            p.shape,
+            p.dtype,
+          );
+          if (scaled !== u) scaled.dispose();
         });
       });
       const fresh = new Set(stateTensors(result.state));

@@ -1,5 +1,6 @@
 /**
- * train: Model (compile/fit/evaluate/predict), callbacks, metrics, history.
+ * train: Model (compile/fit/evaluate/predict), callbacks (early stopping, reduce on plateau,
+ * model checkpoints), metrics, history, weight snapshots, hyper-parameter search.
  * Importing this module also gives every Layer the Keras-style methods, so
  * `nn.sequential([...]).compile(...)` works: they delegate to a Model made on first use.
  */
@@ -12,6 +13,18 @@ import { Model, type CompileOptions, type EvaluateOptions, type FitOptions } fro
 export { Model, type CompileOptions, type FitOptions, type EvaluateOptions } from './model.js';
 export * from './callbacks.js';
 export { accuracy, getMetric, type Metric } from './metrics.js';
+export { WeightsSnapshot, trainedTensors } from './weights.js';
+export {
+  gridSearch,
+  searchConfigs,
+  type SearchOptions,
+  type SearchResult,
+  type SearchRow,
+  type SearchSpace,
+  type SearchRange,
+  type SearchConfig,
+  type SearchValue,
+} from './search.js';
 
 const models = new WeakMap<Layer, Model>();
 

@@ -15,11 +15,12 @@ import { Dataset, DataLoader } from '../data/dataset.js';
 import { getLoss, type LossFn } from '../losses/index.js';
 import { add, mul } from '../ops/arithmetic.js';
 import type { Layer } from '../nn/layer.js';
+import { BatchNorm } from '../nn/batchnorm.js';
 import { getOptimizer, Optimizer, type GradientTransformation, type OptState } from '../optim/index.js';
 import { rng as globalRng, type Rng } from '../tensor/random.js';
 import { dispose, keep, tidy } from '../tensor/scope.js';
-import { formatShape } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { formatShape, sameShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
 import { concat, gather } from '../ops/shape.js';
 import { zeros } from '../tensor/creation.js';
 import type { Callback, History, Logs, TrainingControl } from './callbacks.js';
@@ -30,7 +31,10 @@ import { saveModel, type ModelInfo, type SaveModelOptions } from '../io/model-io
 export interface CompileOptions {
   /** An optimiser name ('sgd', …), a gradient transformation, or an Optimizer. */
   optimizer: string | GradientTransformation<OptState> | Optimizer;
-  /** Learning rate when the optimiser is given by name. */
+  /**
+   * Learning rate when the optimiser is given by name. With any optimiser it is also recorded
+   * as `optimizer.baseLr`, for callbacks that speak of absolute rates (reduceLROnPlateau's minLr).
+   */
   lr?: number;
   loss: string | LossFn;
   metrics?: Array<string | Metric>;
@@ -48,6 +52,13 @@ export interface FitOptions {
   rng?: Rng;
   /** Read the loss back every this many steps (default 1). */
   logEvery?: number;
+  /**
+   * Applied to each training batch's inputs before the forward pass (never to validation or
+   * evaluation data), with the run's generator (`rng`, default the global seeded one), so a
+   * seed reproduces the augmented batches: `augment: (x, r) => augmenter('rotate,shift').applyTensor(x, r)`.
+   * It must return a tensor of the same shape; tensors it makes are freed with the step.
+   */
+  augment?: (x: Tensor, rng: Rng) => Tensor;
   /**
    * Save a checkpoint (model, optimiser state, RNG states, epoch, step, history) after every
    * epoch to `dir/ckpt-<step>/`, keeping the newest `keep` (default 3). See io/checkpoint.ts.
@@ -90,6 +101,7 @@ export class Model {
     const opt = options.optimizer;
     this.optimizer =
       opt instanceof Optimizer ? opt : new Optimizer(typeof opt === 'string' ? getOptimizer(opt, { lr: options.lr }) : opt);
+    if (typeof options.lr === 'number') this.optimizer.baseLr = options.lr;
     return this;
   }
 
@@ -114,6 +126,10 @@ export class Model {
     const epochs = checkPositiveInt('fit', 'epochs', options.epochs ?? 1);
     const batchSize = checkPositiveInt('fit', 'batchSize', options.batchSize ?? 32);
     const logEvery = checkPositiveInt('fit', 'logEvery', options.logEvery ?? 1);
+    const augment = options.augment;
+    if (augment !== undefined && typeof augment !== 'function') {
+      throw new ConfigError(`fit: augment must be a function (x, rng) => tensor, got ${typeof augment}.`);
+    }
     const checkpoint = options.checkpoint === undefined ? null : checkCheckpointOptions('fit', options.checkpoint);
     if (options.resumeFrom !== undefined && (typeof options.resumeFrom !== 'string' || options.resumeFrom === '')) {
       throw new ConfigError(`fit: resumeFrom must be a checkpoint folder (a non-empty path), got ${String(options.resumeFrom)}.`);
@@ -131,7 +147,18 @@ export class Model {
     this.prepare(train, optimizer);
     const callbacks = options.callbacks ?? [];
     this.stopRequested = false;
-    const control: TrainingControl = { stop: () => (this.stopRequested = true) };
+    const control: TrainingControl = {
+      stop: () => void (this.stopRequested = true),
+      net: this.net,
+      optimizer,
+    };
+    // Batch norm with 'population' inference averages the statistics of one epoch's batches.
+    const populationNorms: BatchNorm[] = [];
+    const findNorms = (layer: Layer) => {
+      if (layer instanceof BatchNorm) populationNorms.push(layer);
+      layer.children().forEach(findNorms);
+    };
+    findNorms(this.net);
     const history: History = { epochs: [], history: {} };
     const record = (logs: Logs) => {
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
@@ -162,6 +189,7 @@ export class Model {
     try {
       for (let epoch = firstEpoch; epoch < epochs && !this.stopRequested; epoch++) {
         for (const cb of callbacks) await cb.onEpochBegin?.(epoch, control);
+        for (const bn of populationNorms) if (bn.inference === 'population') bn.resetPopulationStatistics();
         const started = now();
         // Running sums over the epoch, kept on the backend and read back only when needed.
         let lossSum: Tensor = keep(zeros([1]));
@@ -175,6 +203,16 @@ export class Model {
             const idx = order.subarray(start, Math.min(order.length, start + batchSize));
             const result = tidy(() => {
               const batch = { x: gather(train.x, idx), y: gather(train.y, idx) };
+              if (augment) {
+                const x = augment(batch.x, shuffleRng);
+                if (!(x instanceof Tensor) || !sameShape(x.shape, batch.x.shape)) {
+                  throw new ShapeError(
+                    `fit: augment must return a tensor shaped like its input ${formatShape(batch.x.shape)}, got ` +
+                      `${x instanceof Tensor ? formatShape(x.shape) : typeof x}.`,
+                  );
+                }
+                batch.x = x;
+              }
               optimizer.zeroGrad();
               const prediction = this.net.call(batch.x, { training: true });
               const loss = lossFn(prediction, batch.y);
