@@ -33,6 +33,7 @@ export interface TrainFlags {
   l1?: string;
   l2?: string;
   weightDecay?: string;
+  damping?: string;
   lr?: string;
   batchSize?: string;
   epochs?: string;
@@ -66,7 +67,7 @@ const BATCH_METHODS = ['rprop', 'quickprop', 'lbfgs', 'newton'];
 
 const RUN_FLAGS = [
   'data', 'hidden', 'activation', 'loss', 'optimizer', 'lr', 'batchSize', 'seed', 'testFraction',
-  'momentum', 'schedule', 'clipValue', 'clipNorm', 'l1', 'l2', 'weightDecay',
+  'momentum', 'schedule', 'clipValue', 'clipNorm', 'l1', 'l2', 'weightDecay', 'damping',
   'model', 'augment', 'validationSplit', 'limit',
 ] as const;
 
@@ -149,7 +150,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   const batchMethod = BATCH_METHODS.includes(flags.optimizer);
   const batchSizeText = flags.batchSize ?? (batchMethod ? 'full' : '32');
   const batchSizeFlag = batchSizeText === 'full' ? 'full' : positiveInt('--batch-size', batchSizeText);
-  const epochs = positiveInt('--epochs', flags.epochs ?? (batchMethod ? '100' : '20'));
+  const epochs = positiveInt('--epochs', flags.epochs ?? (flags.optimizer === 'newton' ? '10' : batchMethod ? '100' : '20'));
   const seed = Number(flags.seed);
   if (!Number.isInteger(seed)) throw new ConfigError(`--seed must be an integer, got '${flags.seed}'.`);
   const testFraction = positiveNumber('--test-fraction', flags.testFraction);
@@ -191,6 +192,10 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     l1: optionalNumber('--l1', flags.l1),
     l2: optionalNumber('--l2', flags.l2),
     weightDecay: optionalNumber('--weight-decay', flags.weightDecay),
+    // Newton on a softmax model meets a singular Hessian (adding a constant to every logit changes nothing): damp it.
+    // torch's L-BFGS takes fixed steps by default, which can diverge; from the CLI it searches.
+    lineSearch: flags.optimizer === 'lbfgs' ? ('strongWolfe' as const) : undefined,
+    damping: optionalNumber('--damping', flags.damping ?? (flags.optimizer === 'newton' ? '0.1' : undefined)),
   };
   // Build once now so that bad combinations (--momentum with adam, a malformed --schedule) fail before any work.
   buildOptimizer(optimizerOptions);

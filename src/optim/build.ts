@@ -36,6 +36,10 @@ export interface BuildOptions {
   l2?: number;
   /** --weight-decay λ: on every parameter, as PyTorch's weight_decay. */
   weightDecay?: number;
+  /** --damping λ: Newton's H + λI (Levenberg–Marquardt). */
+  damping?: number;
+  /** L-BFGS's line search ('strongWolfe' or 'none', torch's default). */
+  lineSearch?: 'none' | 'strongWolfe';
   /** Parameter names in order, to tell biases ('*.bias') when the tensors carry no names. */
   paramNames?: readonly string[];
 }
@@ -50,6 +54,8 @@ const BUILD_KEYS = [
   'l1',
   'l2',
   'weightDecay',
+  'damping',
+  'lineSearch',
   'paramNames',
 ];
 
@@ -59,7 +65,7 @@ export function buildOptimizer(options: BuildOptions): GradientTransformation<Op
     if (!BUILD_KEYS.includes(key))
       throw new ConfigError(`${where}: unknown option '${key}'. Valid options: ${BUILD_KEYS.join(', ')}.`);
   }
-  const { name, lr, momentum, schedule, clipValue, clipNorm, l1, l2, weightDecay, paramNames } = options;
+  const { name, lr, momentum, schedule, clipValue, clipNorm, l1, l2, weightDecay, damping, lineSearch, paramNames } = options;
   const accepted = optimizerOptions(name);
   const optimizerLabel = `--optimizer ${name}`;
   let rate: ScheduleLike | undefined = lr;
@@ -76,7 +82,13 @@ export function buildOptimizer(options: BuildOptions): GradientTransformation<Op
     );
   }
   const ownDecay = weightDecay !== undefined && weightDecay !== 0 && accepted.includes('weightDecay');
-  const base = getOptimizer(name, { lr: rate, momentum, ...(ownDecay ? { weightDecay } : {}) });
+  if (damping !== undefined && !accepted.includes('damping')) {
+    throw new ConfigError(`${where}: --damping applies to newton; ${optimizerLabel} has no damping.`);
+  }
+  if (lineSearch !== undefined && !accepted.includes('lineSearch')) {
+    throw new ConfigError(`${where}: a line search applies to lbfgs; ${optimizerLabel} has none.`);
+  }
+  const base = getOptimizer(name, { lr: rate, momentum, damping, lineSearch, ...(ownDecay ? { weightDecay } : {}) });
 
   // Biases by the given names when there are any, else by the tensors' own names and ranks.
   const weightsOnly = (p: Tensor, i: number) => !(paramNames?.[i]?.endsWith('.bias') === true || isBias(p));

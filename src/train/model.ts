@@ -16,13 +16,13 @@ import { getLoss, type LossFn } from '../losses/index.js';
 import { add, mul } from '../ops/arithmetic.js';
 import type { Layer } from '../nn/layer.js';
 import { BatchNorm } from '../nn/batchnorm.js';
-import { getOptimizer, Optimizer, type GradientTransformation, type OptState } from '../optim/index.js';
+import { getOptimizer, Optimizer, usesClosure, type GradientTransformation, type OptState } from '../optim/index.js';
 import { rng as globalRng, type Rng } from '../tensor/random.js';
 import { dispose, keep, tidy } from '../tensor/scope.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { concat, gather } from '../ops/shape.js';
-import { zeros } from '../tensor/creation.js';
+import { scalar, zeros } from '../tensor/creation.js';
 import type { Callback, History, Logs, TrainingControl } from './callbacks.js';
 import { getMetric, type Metric } from './metrics.js';
 import { checkCheckpointOptions, loadCheckpoint, saveCheckpoint, type CheckpointOptions } from '../io/checkpoint.js';
@@ -213,12 +213,31 @@ export class Model {
                 }
                 batch.x = x;
               }
-              optimizer.zeroGrad();
-              const prediction = this.net.call(batch.x, { training: true });
-              const loss = lossFn(prediction, batch.y);
-              if (loss.size !== 1) throw new ShapeError(`loss '${this.lossName}' returned shape ${formatShape(loss.shape)}; a loss must be a scalar.`);
-              loss.backward();
-              optimizer.step();
+              const evaluate = (training: boolean) => {
+                const prediction = this.net.call(batch.x, { training });
+                const loss = lossFn(prediction, batch.y);
+                if (loss.size !== 1) throw new ShapeError(`loss '${this.lossName}' returned shape ${formatShape(loss.shape)}; a loss must be a scalar.`);
+                return { prediction, loss };
+              };
+              let prediction: Tensor;
+              let loss: Tensor;
+              if (usesClosure(optimizer.transform)) {
+                // L-BFGS's line search and Newton evaluate the loss several times per step: give them a
+                // closure (as torch.optim.LBFGS). The metrics then come from the weights after the step.
+                const value = optimizer.step(() => {
+                  optimizer.zeroGrad();
+                  const { loss } = evaluate(true);
+                  loss.backward();
+                  return loss;
+                });
+                prediction = noGrad(() => this.net.call(batch.x, { training: false }));
+                loss = scalar(value ?? NaN);
+              } else {
+                optimizer.zeroGrad();
+                ({ prediction, loss } = evaluate(true));
+                loss.backward();
+                optimizer.step();
+              }
               const weighted = noGrad(() => mul(loss, idx.length));
               const nextLoss = add(lossSum, weighted);
               const nextMetrics = noGrad(() => this.metrics.map((m, i) => add(metricSums[i], m.batchSum(prediction, batch.y))));
