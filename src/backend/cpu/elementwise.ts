@@ -4,7 +4,16 @@
  */
 import type { BinaryOp, TypedArray, UnaryOp } from '../contract.js';
 
-export function unaryKernel(op: UnaryOp, x: TypedArray, out: TypedArray, n: number, p0: number, p1: number): void {
+export function unaryKernel(
+  op: UnaryOp,
+  x: TypedArray,
+  out: TypedArray,
+  n: number,
+  p0: number,
+  p1: number,
+): void {
+  // One line per op, read as a table.
+  // prettier-ignore
   switch (op) {
     case 'neg': for (let i = 0; i < n; i++) out[i] = -x[i]; return;
     case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]); return;
@@ -38,8 +47,17 @@ export function unaryKernel(op: UnaryOp, x: TypedArray, out: TypedArray, n: numb
 }
 
 export function unaryGradKernel(
-  op: UnaryOp, x: TypedArray, y: TypedArray, dy: TypedArray, dx: TypedArray, n: number, p0: number, p1: number,
+  op: UnaryOp,
+  x: TypedArray,
+  y: TypedArray,
+  dy: TypedArray,
+  dx: TypedArray,
+  n: number,
+  p0: number,
+  p1: number,
 ): void {
+  // One line per op, read as a table.
+  // prettier-ignore
   switch (op) {
     case 'neg': for (let i = 0; i < n; i++) dx[i] = -dy[i]; return;
     case 'exp': for (let i = 0; i < n; i++) dx[i] = dy[i] * y[i]; return;
@@ -71,9 +89,19 @@ export function unaryGradKernel(
  * A stride of 0 repeats a broadcast operand.
  */
 function binaryRun(
-  op: BinaryOp, a: TypedArray, ao: number, as: number, b: TypedArray, bo: number, bs: number,
-  out: TypedArray, o: number, n: number,
+  op: BinaryOp,
+  a: TypedArray,
+  ao: number,
+  as: number,
+  b: TypedArray,
+  bo: number,
+  bs: number,
+  out: TypedArray,
+  o: number,
+  n: number,
 ): void {
+  // One line per op, read as a table.
+  // prettier-ignore
   switch (op) {
     case 'add': for (let i = 0; i < n; i++) out[o + i] = a[ao + i * as] + b[bo + i * bs]; return;
     case 'sub': for (let i = 0; i < n; i++) out[o + i] = a[ao + i * as] - b[bo + i * bs]; return;
@@ -104,8 +132,13 @@ function broadcastStrides(shape: readonly number[], outShape: readonly number[])
 }
 
 export function binaryKernel(
-  op: BinaryOp, a: TypedArray, aShape: readonly number[], b: TypedArray, bShape: readonly number[],
-  out: TypedArray, outShape: readonly number[],
+  op: BinaryOp,
+  a: TypedArray,
+  aShape: readonly number[],
+  b: TypedArray,
+  bShape: readonly number[],
+  out: TypedArray,
+  outShape: readonly number[],
 ): void {
   const size = out.length === 0 ? 0 : outShape.reduce((p, d) => p * d, 1);
   if (size === 0) return;
