@@ -12,9 +12,10 @@ import { ConfigError, checkPositiveInt } from '../errors.js';
 import { conv2d as conv2dOp, pair, window2d, type Padding, type Pair } from '../ops/conv.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { activation as makeActivation, type ActivationName } from './activations.js';
+import type { ActivationName } from './activations.js';
 import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
-import { Layer, type ForwardOptions } from './layer.js';
+import type { ForwardOptions } from './layer.js';
+import { WithActivation } from './with-activation.js';
 
 export interface Conv2dLayerOptions {
   outChannels: number;
@@ -36,7 +37,7 @@ export interface Conv2dLayerOptions {
   name?: string;
 }
 
-export class Conv2d extends Layer {
+export class Conv2d extends WithActivation {
   readonly kind = 'conv2d';
   readonly outChannels: number;
   readonly kernelSize: [number, number];
@@ -44,10 +45,9 @@ export class Conv2d extends Layer {
   inChannels?: number;
   weight!: Tensor;
   bias: Tensor | null = null;
-  private readonly activationLayer: Layer | null;
 
   constructor(private readonly options: Conv2dLayerOptions) {
-    super(options.name);
+    super(options.name, options.activation);
     this.outChannels = checkPositiveInt('conv2d', 'outChannels', options.outChannels);
     this.kernelSize = pair('conv2d', 'kernelSize', options.kernelSize);
     this.groups = checkPositiveInt('conv2d', 'groups', options.groups ?? 1);
@@ -66,7 +66,6 @@ export class Conv2d extends Layer {
     if (this.outChannels % this.groups !== 0) {
       throw new ConfigError(`conv2d: outChannels ${this.outChannels} must be divisible by groups ${this.groups}.`);
     }
-    this.activationLayer = options.activation ? makeActivation(options.activation, { name: 'activation' }) : null;
     getInitializer(options.kernelInitializer ?? 'glorotUniform');
     if (options.inputShape) this.buildFor([1, ...options.inputShape]);
   }
@@ -95,34 +94,7 @@ export class Conv2d extends Layer {
     if (this.options.useBias ?? true) {
       this.bias = this.addParameter('bias', getInitializer(this.options.biasInitializer ?? 'zeros')([this.outChannels], context));
     }
-    // The activation is a child layer, so a learned one (prelu's α, one per channel) is trained and saved.
-    this.activationLayer?.buildFor([inputShape[0], this.outChannels, 1, 1]);
-    this.nameActivationParameters();
-  }
-
-  override get name(): string {
-    return super.name;
-  }
-
-  override set name(value: string) {
-    super.name = value;
-    this.nameActivationParameters();
-  }
-
-  /** The activation's parameters are named after this layer: `conv2d_1.activation.alpha`. */
-  private nameActivationParameters(): void {
-    for (const [qualified, t] of this.activationLayer?.namedParameters() ?? []) t.name = `${this.label}.${qualified}`;
-  }
-
-  // Listed once built (with this layer's own parameters): an unbuilt layer is a leaf, so saving
-  // refuses it and loading builds it from its weights' shapes, as any other.
-  override children(): Layer[] {
-    return this.built && this.activationLayer ? [this.activationLayer] : [];
-  }
-
-  override namedParameters(): Array<[string, Tensor]> {
-    const fromActivation = new Set(this.activationLayer?.parameters() ?? []);
-    return super.namedParameters().map(([n, t]) => [fromActivation.has(t) ? `${this.label}.${n}` : n, t]);
+    this.buildActivation([inputShape[0], this.outChannels, 1, 1]);
   }
 
   protected override checkInput(x: Tensor): void {
@@ -136,7 +108,7 @@ export class Conv2d extends Layer {
   forward(x: Tensor, options: ForwardOptions): Tensor {
     const { stride, padding, dilation } = this.options;
     const z = conv2dOp(x, this.weight, this.bias, { stride, padding, dilation, groups: this.groups, name: this.where });
-    return this.activationLayer ? this.activationLayer.call(z, options) : z;
+    return this.activate(z, options);
   }
 
   override outputShape(inputShape: Shape): number[] {

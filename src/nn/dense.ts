@@ -11,9 +11,10 @@ import { checkPositiveInt } from '../errors.js';
 import { linear } from '../ops/matmul.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { activation as makeActivation, type ActivationName } from './activations.js';
+import type { ActivationName } from './activations.js';
 import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
-import { Layer, type ForwardOptions } from './layer.js';
+import type { ForwardOptions } from './layer.js';
+import { WithActivation } from './with-activation.js';
 
 export interface DenseOptions {
   units: number;
@@ -28,19 +29,17 @@ export interface DenseOptions {
   name?: string;
 }
 
-export class Dense extends Layer {
+export class Dense extends WithActivation {
   readonly kind = 'dense';
   readonly units: number;
   inFeatures?: number;
   weight!: Tensor;
   bias: Tensor | null = null;
-  private readonly activationLayer: Layer | null;
 
   constructor(private readonly options: DenseOptions) {
-    super(options.name);
+    super(options.name, options.activation);
     this.units = checkPositiveInt('dense', 'units', options.units);
     if (options.inFeatures !== undefined) this.inFeatures = checkPositiveInt('dense', 'inFeatures', options.inFeatures);
-    this.activationLayer = options.activation ? makeActivation(options.activation, { name: 'activation' }) : null;
     getInitializer(options.kernelInitializer ?? 'glorotUniform');
     if (this.inFeatures !== undefined) this.buildFor([1, this.inFeatures]);
   }
@@ -60,34 +59,7 @@ export class Dense extends Layer {
     if (this.options.useBias ?? true) {
       this.bias = this.addParameter('bias', getInitializer(this.options.biasInitializer ?? 'zeros')([this.units], context));
     }
-    // The activation's parameters (prelu's α) exist as soon as the layer's do.
-    this.activationLayer?.buildFor([inputShape[0], this.units]);
-    this.nameActivationParameters();
-  }
-
-  override get name(): string {
-    return super.name;
-  }
-
-  override set name(value: string) {
-    super.name = value;
-    this.nameActivationParameters();
-  }
-
-  /** The activation's parameters are named after this layer: `dense_1.activation.alpha`. */
-  private nameActivationParameters(): void {
-    for (const [qualified, t] of this.activationLayer?.namedParameters() ?? []) t.name = `${this.label}.${qualified}`;
-  }
-
-  // Listed once built (with this layer's own parameters): an unbuilt layer is a leaf, so saving
-  // refuses it and loading builds it from its weights' shapes, as any other.
-  override children(): Layer[] {
-    return this.built && this.activationLayer ? [this.activationLayer] : [];
-  }
-
-  override namedParameters(): Array<[string, Tensor]> {
-    const fromActivation = new Set(this.activationLayer?.parameters() ?? []);
-    return super.namedParameters().map(([n, t]) => [fromActivation.has(t) ? `${this.label}.${n}` : n, t]);
+    this.buildActivation([inputShape[0], this.units]);
   }
 
   protected override checkInput(x: Tensor): void {
@@ -100,7 +72,7 @@ export class Dense extends Layer {
 
   forward(x: Tensor, options: ForwardOptions): Tensor {
     const z = linear(x, this.weight, this.bias);
-    return this.activationLayer ? this.activationLayer.call(z, options) : z;
+    return this.activate(z, options);
   }
 
   override outputShape(inputShape: Shape): number[] {
