@@ -15,7 +15,7 @@
  * This trains four models: a benchmark, not a test. --limit keeps it small.
  */
 import { ConfigError, unknownName } from '../errors.js';
-import { getBackend, setBackend } from '../backend/registry.js';
+import { getBackend, initBackend } from '../backend/registry.js';
 import * as data from '../data/index.js';
 import { buildOptimizer, optimizers } from '../optim/index.js';
 import { setSeed, type Rng } from '../tensor/random.js';
@@ -139,7 +139,7 @@ export async function runCompare(flags: CompareFlags): Promise<void> {
   const target = flags.target === undefined ? (flags.data === 'mnist' ? 0.98 : 0.9) : Number(flags.target);
   if (!(target > 0 && target <= 1))
     throw new ConfigError(`--target must be an accuracy in (0, 1], got '${flags.target}'.`);
-  if (flags.backend && flags.backend !== 'auto') setBackend(flags.backend);
+  if (flags.backend && flags.backend !== 'auto') await initBackend(flags.backend);
 
   const log = (line: string) => {
     if (!flags.json) process.stderr.write(`${line}\n`);

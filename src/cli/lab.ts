@@ -7,7 +7,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../errors.js';
-import { setBackend, getBackend } from '../backend/registry.js';
+import { getBackend, initBackend } from '../backend/registry.js';
 import { csv, digits, synthetic, type SplitSets } from '../data/sets.js';
 import { Rng } from '../tensor/random.js';
 import * as lab from '../lab/index.js';
@@ -342,7 +342,7 @@ export async function runLab(experiment: string, flags: LabFlags): Promise<strin
     hidden: parseHidden(flags.hidden),
   };
   settings.functions?.forEach((f) => lab.getTestFunction(f));
-  if (flags.backend) setBackend(flags.backend);
+  if (flags.backend && flags.backend !== 'auto') await initBackend(flags.backend);
   const out = resolve(flags.out);
   mkdirSync(out, { recursive: true });
   const names = experiment === 'all' ? labExperimentNames : [experiment];

@@ -36,7 +36,7 @@ program
   .option('--epochs <n>', 'passes over the training data; default 20 (100 for the batch methods, 10 for newton)')
   .option('--seed <n>', 'seed for initialisation, shuffling and the train/test split', '1')
   .option('--test-fraction <f>', 'fraction of the data held out for testing', '0.2')
-  .option('--backend <name>', 'cpu | wasm | auto (default: $DESCENT_BACKEND or the fastest available)')
+  .option('--backend <name>', 'cpu | wasm | webgpu | auto (default: $DESCENT_BACKEND or the fastest available; webgpu needs a GPU adapter)')
   .option('--out <dir>', 'write history.json (per-epoch loss and metrics) to this folder')
   .option('--json', 'no progress bar; print one JSON object with the results')
   .option('--checkpoint-dir <dir>', 'save a checkpoint (model, optimiser, RNG, history) after every epoch to this folder (the newest 3 are kept)')
@@ -65,7 +65,7 @@ program
   .option('--augment <list>', 'the augmentation compared with none', 'rotate=10,shift=2')
   .option('--target <accuracy>', 'the test accuracy whose first epoch is reported (default 0.9, 0.98 for mnist)')
   .option('--seed <n>', 'the seed of every run', '1')
-  .option('--backend <name>', 'cpu | wasm | auto')
+  .option('--backend <name>', 'cpu | wasm | webgpu | auto')
   .option('--json', 'print one JSON object instead of the table')
   .action(async (flags: CompareFlags) => {
     await runCompare(flags);

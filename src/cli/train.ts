@@ -5,7 +5,7 @@
 import { mkdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, unknownName } from '../errors.js';
-import { getBackend, setBackend } from '../backend/registry.js';
+import { getBackend, initBackend } from '../backend/registry.js';
 import { setSeed, type Rng } from '../tensor/random.js';
 import * as data from '../data/index.js';
 import { activationNames, type ActivationName } from '../nn/activations.js';
@@ -200,7 +200,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   // Build once now so that bad combinations (--momentum with adam, a malformed --schedule) fail before any work.
   buildOptimizer(optimizerOptions);
   if (flags.loss !== undefined && !(flags.loss in losses)) unknownName('loss', flags.loss, Object.keys(losses));
-  if (flags.backend && flags.backend !== 'auto') setBackend(flags.backend);
+  if (flags.backend && flags.backend !== 'auto') await initBackend(flags.backend);
   if (flags.resume && !flags.checkpointDir) throw new ConfigError('--resume needs --checkpoint-dir DIR (the folder of the checkpoints to continue from).');
   if (flags.checkpointDir !== undefined && flags.checkpointDir === '') throw new ConfigError('--checkpoint-dir must be a folder path.');
   if (flags.save !== undefined && flags.save === '') throw new ConfigError('--save must be a folder path.');
