@@ -21,6 +21,9 @@ export class FormatError extends DescentError {}
 /** Invalid arguments or settings: a negative learning rate, an unknown optimiser name. */
 export class ConfigError extends DescentError {}
 
+/** Something asked for by name that is not there: a model key in the browser's IndexedDB. */
+export class NotFoundError extends DescentError {}
+
 /** Throws a ConfigError listing the valid names when `name` is not one of them. */
 export function unknownName(kind: string, name: string, valid: readonly string[]): never {
   const plural = /(s|x|sh|ch)$/.test(kind) ? `${kind}es` : `${kind}s`;

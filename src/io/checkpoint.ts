@@ -4,10 +4,12 @@
  *   <dir>/ckpt-<step>/
  *     model.json, weights.safetensors   the model, as saveModel writes it
  *     optimizer.safetensors             every tensor of the optimiser state (velocities, moments…)
+ *     callbacks.safetensors             the callbacks' tensors (early stopping's best weights), when any
  *     checkpoint.json                   epoch and step, history, RNG states, the optimiser
  *                                       state's structure (numbers such as step counts, and
- *                                       which tensor goes where), metadata, and the size and
- *                                       SHA-256 of every other file
+ *                                       which tensor goes where) and learning-rate scale, the
+ *                                       callbacks' states (best values, epochs waited…),
+ *                                       metadata, and the size and SHA-256 of every other file
  *
  * A checkpoint is written into a temporary folder (`.tmp-ckpt-<step>-<pid>-<random>`), every
  * file is fsynced, and the folder is renamed into place: after a crash or a kill -9 a
@@ -55,12 +57,19 @@ import {
   WEIGHTS_FILE,
 } from './model-io.js';
 import { ConfigReader, layerEntry } from './layers.js';
-import { decodeSafetensors, encodeSafetensors, type SafetensorsContents } from './safetensors.js';
+import {
+  decodeSafetensors,
+  encodeSafetensors,
+  type SafetensorsContents,
+  type TensorRecord,
+} from './safetensors.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
+export const CALLBACKS_FILE = 'callbacks.safetensors';
 export const CHECKPOINT_FORMAT = 'descent-checkpoint';
-export const CHECKPOINT_FORMAT_VERSION = 1;
+/** 2 added the optimiser's lrScale and the callbacks' states; version 1 is still read. */
+export const CHECKPOINT_FORMAT_VERSION = 2;
 const CHECKPOINT_NAME = /^ckpt-(\d+)$/;
 
 /** Per-epoch values, as Model.fit returns them. */
@@ -73,6 +82,22 @@ export interface CheckpointHistory {
 export interface RngStates {
   shuffle?: number[];
   global?: number[];
+}
+
+/**
+ * The state of one part of a run that is not the model or the optimiser (a callback's best
+ * value, epochs waited, best weights), as it is handed to saveCheckpoint: JSON values
+ * (NaN and ±Infinity allowed) and tensors, which are read, not kept or freed.
+ */
+export interface SavedState {
+  values: Record<string, unknown>;
+  tensors?: Record<string, Tensor>;
+}
+
+/** A SavedState as loadCheckpoint gives it back: the values, and the tensors' contents. */
+export interface RestoredState {
+  values: Record<string, unknown>;
+  tensors: Record<string, TensorRecord>;
 }
 
 export interface SaveCheckpointOptions {
@@ -88,6 +113,14 @@ export interface SaveCheckpointOptions {
   /** Keep this many newest checkpoints (default 3). */
   keep?: number;
   metadata?: Record<string, unknown>;
+  /** The callbacks' states, by key (see train/callbacks.ts, saveCallbackStates). */
+  callbacks?: Record<string, SavedState>;
+}
+
+/** A callback's state in checkpoint.json: its values, and its tensors' indices in callbacks.safetensors. */
+export interface SavedStateEntry {
+  values: Record<string, unknown>;
+  tensors: Record<string, number>;
 }
 
 export interface CheckpointInfo {
@@ -96,7 +129,10 @@ export interface CheckpointInfo {
   step: number;
   history: CheckpointHistory;
   rng: RngStates;
-  optimizer: { steps: number; state: unknown; file: string } | null;
+  /** The optimiser's step count, state structure and learning-rate scale (1 in version 1 checkpoints). */
+  optimizer: { steps: number; state: unknown; file: string; lrScale: number } | null;
+  /** The callbacks' states by key; null in checkpoints from before they were saved (version 1). */
+  callbacks: Record<string, SavedStateEntry> | null;
   files: Record<string, { bytes: number; sha256: string }>;
   metadata: Record<string, unknown>;
 }
@@ -106,6 +142,8 @@ export interface LoadedCheckpoint extends CheckpointInfo {
   path: string;
   /** The model: the one passed in (now holding the saved weights) or one rebuilt from the checkpoint. */
   model: Layer;
+  /** The callbacks' states with their tensors' contents; null when the checkpoint has none (version 1). */
+  callbackStates: Record<string, RestoredState> | null;
 }
 
 function checkInt(where: string, name: string, value: unknown, min = 0): number {
@@ -220,6 +258,133 @@ function setOptimizerState(optimizer: Optimizer, state: OptState, steps: number)
   optimizer.steps = steps;
 }
 
+// ---- callback states ---------------------------------------------------------------------
+
+/** JSON values with NaN and ±Infinity as { $number } (and objects with $-keys wrapped in { $object }). */
+function encodeValue(value: unknown, path: string): unknown {
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : { $number: String(value) };
+  if (Array.isArray(value)) return value.map((v, i) => encodeValue(v, `${path}[${i}]`));
+  if (isPlainObject(value)) {
+    const object = Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, encodeValue(v, `${path}.${k}`)]),
+    );
+    return Object.keys(object).some((k) => k.startsWith('$')) ? { $object: object } : object;
+  }
+  throw new ConfigError(
+    `saveCheckpoint: callback state ${path} is ${describe(value)} (${typeof value}); expected JSON values (tensors go in 'tensors').`,
+  );
+}
+
+function decodeValue(value: unknown, path: string, source: string): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => decodeValue(v, `${path}[${i}]`, source));
+  if (!isPlainObject(value)) return value;
+  const keys = Object.keys(value);
+  if (keys.length === 1 && keys[0] === '$number') {
+    const n = decodeNumber(value.$number);
+    if (n === undefined)
+      throw new FormatError(
+        `${source}: ${path}: expected 'NaN', 'Infinity' or '-Infinity', got ${describe(value.$number)}.`,
+      );
+    return n;
+  }
+  const body =
+    keys.length === 1 && keys[0] === '$object' && isPlainObject(value.$object) ? value.$object : value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body))
+    Object.defineProperty(out, k, {
+      value: decodeValue(v, `${path}.${k}`, source),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  return out;
+}
+
+/** The callbacks' states as checkpoint.json holds them, and their tensors in file order. */
+function encodeCallbackStates(states: Record<string, SavedState>): {
+  entries: Record<string, SavedStateEntry>;
+  tensors: Tensor[];
+} {
+  const tensors: Tensor[] = [];
+  const entries: Record<string, SavedStateEntry> = {};
+  for (const [key, state] of Object.entries(states)) {
+    if (!isPlainObject(state) || !isPlainObject(state.values))
+      throw new ConfigError(
+        `saveCheckpoint: the state of callback '${key}' must be { values: {...}, tensors?: {...} }.`,
+      );
+    const indices: Record<string, number> = {};
+    for (const [name, t] of Object.entries(state.tensors ?? {})) {
+      if (!isTensor(t))
+        throw new ConfigError(`saveCheckpoint: callback '${key}' tensor '${name}' is not a tensor.`);
+      indices[name] = tensors.push(t) - 1;
+    }
+    entries[key] = {
+      values: encodeValue(state.values, `callbacks['${key}'].values`) as Record<string, unknown>,
+      tensors: indices,
+    };
+  }
+  return { entries, tensors };
+}
+
+function parseCallbackEntries(value: unknown, source: string): Record<string, SavedStateEntry> {
+  const fail = (path: string, expected: string, got: unknown): never => {
+    throw new FormatError(`${source}: ${path}: expected ${expected}, got ${describe(got)}.`);
+  };
+  if (!isPlainObject(value)) return fail('callbacks', 'an object of callback states', value);
+  const out: Record<string, SavedStateEntry> = {};
+  for (const [key, entry] of Object.entries(value)) {
+    const path = `callbacks['${key}']`;
+    if (!isPlainObject(entry) || !isPlainObject(entry.values))
+      fail(path, '{ values: {...}, tensors: {...} }', entry);
+    const e = entry as { values: Record<string, unknown>; tensors?: unknown };
+    const tensors = e.tensors ?? {};
+    if (!isPlainObject(tensors)) fail(`${path}.tensors`, 'an object of tensor indices', tensors);
+    for (const [name, i] of Object.entries(tensors as Record<string, unknown>))
+      if (!(Number.isSafeInteger(i) && (i as number) >= 0))
+        fail(`${path}.tensors['${name}']`, 'a tensor index (an integer ≥ 0)', i);
+    Object.defineProperty(out, key, {
+      value: { values: e.values, tensors: tensors as Record<string, number> },
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
+/** The callbacks' values decoded and their tensors taken from callbacks.safetensors. */
+function restoreCallbackStates(
+  entries: Record<string, SavedStateEntry>,
+  file: Uint8Array | undefined,
+  path: string,
+): Record<string, RestoredState> {
+  const source = join(path, CALLBACKS_FILE);
+  const contents = file ? decodeSafetensors(file, source) : null;
+  const used = new Set<string>();
+  // Built with fromEntries: keys from the file ('__proto__' included) become own properties.
+  const out: Array<[string, RestoredState]> = [];
+  for (const [key, entry] of Object.entries(entries)) {
+    const tensors: Array<[string, TensorRecord]> = [];
+    for (const [name, index] of Object.entries(entry.tensors)) {
+      const record = contents?.tensors.get(`state.${index}`);
+      if (!record)
+        throw new FormatError(
+          `${join(path, CHECKPOINT_FILE)}: callback '${key}' refers to tensor 'state.${index}' (${name}), which ${file ? CALLBACKS_FILE : 'the checkpoint (it has no ' + CALLBACKS_FILE + ')'} does not hold.`,
+        );
+      used.add(`state.${index}`);
+      tensors.push([name, record]);
+    }
+    const values = decodeValue(entry.values, `callbacks['${key}'].values`, join(path, CHECKPOINT_FILE));
+    out.push([key, { values: values as Record<string, unknown>, tensors: Object.fromEntries(tensors) }]);
+  }
+  if (contents && used.size !== contents.tensors.size)
+    throw new FormatError(
+      `${source}: holds ${contents.tensors.size} tensors, but the callbacks' states use ${used.size}.`,
+    );
+  return Object.fromEntries(out);
+}
+
 // ---- writing ----------------------------------------------------------------------------
 
 /** Validates `keep` and the folder, before any work. */
@@ -296,7 +461,26 @@ export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions
       { format: 'descent' },
     );
     files.push([OPTIMIZER_FILE, bytes]);
-    optimizer = { steps: options.optimizer.steps, state, file: OPTIMIZER_FILE };
+    optimizer = {
+      steps: options.optimizer.steps,
+      state,
+      file: OPTIMIZER_FILE,
+      lrScale: options.optimizer.lrScale,
+    };
+  }
+  const callbackStates = encodeCallbackStates(options.callbacks ?? {});
+  if (callbackStates.tensors.length > 0) {
+    const values = await Promise.all(callbackStates.tensors.map((t) => t.data()));
+    files.push([
+      CALLBACKS_FILE,
+      encodeSafetensors(
+        callbackStates.tensors.map((t, i) => [
+          `state.${i}`,
+          { dtype: t.dtype, shape: t.shape, data: values[i] },
+        ]),
+        { format: 'descent' },
+      ),
+    ]);
   }
   const encodeRng = (s: number[] | undefined) => (s ? s.map(encodeNumber) : undefined);
   const history = options.history ?? { epochs: [], history: {} };
@@ -312,6 +496,7 @@ export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions
     },
     rng: { shuffle: encodeRng(options.rng?.shuffle), global: encodeRng(options.rng?.global) },
     optimizer,
+    callbacks: callbackStates.entries,
     files: Object.fromEntries(
       files.map(([name, bytes]) => [name, { bytes: bytes.length, sha256: sha256(bytes) }]),
     ),
@@ -403,13 +588,22 @@ export function parseCheckpointInfo(bytes: Uint8Array, source: string): Checkpoi
     if (!(Number.isSafeInteger(o.steps) && (o.steps as number) >= 0))
       fail('optimizer.steps', 'a non-negative integer', o.steps);
     if (o.file !== OPTIMIZER_FILE) fail('optimizer.file', `"${OPTIMIZER_FILE}"`, o.file);
-    optimizer = { steps: o.steps as number, state: o.state ?? null, file: OPTIMIZER_FILE };
+    const lrScale = o.lrScale ?? 1;
+    if (!(typeof lrScale === 'number' && Number.isFinite(lrScale) && lrScale >= 0))
+      fail('optimizer.lrScale', 'a finite number ≥ 0', o.lrScale);
+    optimizer = {
+      steps: o.steps as number,
+      state: o.state ?? null,
+      file: OPTIMIZER_FILE,
+      lrScale: lrScale as number,
+    };
   }
+  const callbacks = v.callbacks === undefined ? null : parseCallbackEntries(v.callbacks, source);
   if (!isPlainObject(v.files)) fail('files', 'an object of { bytes, sha256 }', v.files);
   const files: CheckpointInfo['files'] = {};
   for (const [name, f] of Object.entries(v.files as Record<string, unknown>)) {
-    if (![MODEL_FILE, WEIGHTS_FILE, OPTIMIZER_FILE].includes(name))
-      fail(`files`, `only ${MODEL_FILE}, ${WEIGHTS_FILE} and ${OPTIMIZER_FILE}`, name);
+    if (![MODEL_FILE, WEIGHTS_FILE, OPTIMIZER_FILE, CALLBACKS_FILE].includes(name))
+      fail(`files`, `only ${MODEL_FILE}, ${WEIGHTS_FILE}, ${OPTIMIZER_FILE} and ${CALLBACKS_FILE}`, name);
     if (
       !isPlainObject(f) ||
       !Number.isSafeInteger(f.bytes) ||
@@ -435,6 +629,7 @@ export function parseCheckpointInfo(bytes: Uint8Array, source: string): Checkpoi
       global: parseRngState(r.global, 'rng.global', source),
     },
     optimizer,
+    callbacks,
     files,
     metadata: (v.metadata as Record<string, unknown> | undefined) ?? {},
   };
@@ -508,6 +703,10 @@ export async function loadCheckpoint(
 ): Promise<LoadedCheckpoint> {
   const resolved = resolveCheckpoint(path);
   const { info, files } = readVerified(resolved);
+  // Decoded before anything is changed, so that a damaged part leaves the model and optimiser as they were.
+  const callbackStates = info.callbacks
+    ? restoreCallbackStates(info.callbacks, files.get(CALLBACKS_FILE), resolved)
+    : null;
   const weightsSource = join(resolved, WEIGHTS_FILE);
   let model: Layer;
   if (into.model) {
@@ -547,8 +746,9 @@ export async function loadCheckpoint(
       dispose(made);
       throw error;
     }
+    optimizer.lrScale = info.optimizer.lrScale;
   }
-  return { ...info, path: resolved, model };
+  return { ...info, path: resolved, model, callbackStates };
 }
 
 /** How `fit` checkpoints: after every epoch, into `dir`, keeping the newest `keep`. */

@@ -1,6 +1,8 @@
 /**
- * io: saving and loading models (topology JSON + safetensors weights), checkpoints that
- * resume a run exactly, and the safetensors reader/writer itself.
+ * io: saving and loading models (topology JSON + safetensors weights) in a folder, in the
+ * browser's IndexedDB or as downloads, checkpoints that resume a run exactly, and the
+ * safetensors reader/writer itself. A browser bundle that must not see Node modules imports
+ * io/browser.js (and io/model-format.js) directly: their import graph holds none.
  *
  *   await model.save('out/mlp');                 // or io.saveModel(net, 'out/mlp')
  *   const net = await io.loadModel('out/mlp');
@@ -43,12 +45,15 @@ export {
   checkCheckpointOptions,
   CHECKPOINT_FILE,
   OPTIMIZER_FILE,
+  CALLBACKS_FILE,
   type SaveCheckpointOptions,
   type CheckpointOptions,
   type CheckpointInfo,
   type LoadedCheckpoint,
   type CheckpointHistory,
   type RngStates,
+  type SavedState,
+  type RestoredState,
 } from './checkpoint.js';
 export {
   encodeSafetensors,
@@ -59,6 +64,19 @@ export {
   type TensorRecord,
   type SafetensorsContents,
 } from './safetensors.js';
+export {
+  saveModelToIndexedDB,
+  loadModelFromIndexedDB,
+  loadModelWithInfoFromIndexedDB,
+  listModelsInIndexedDB,
+  deleteModelFromIndexedDB,
+  downloadModel,
+  INDEXEDDB_NAME,
+  type IndexedDBOptions,
+  type StoredModelSummary,
+  type Saveable,
+} from './browser.js';
+export { sha256Hex } from './sha256.js';
 export { registerLayer, layerKinds, ConfigReader, type LayerEntry, type LayerContext } from './layers.js';
 export { writeFileAtomic } from './files.js';
 

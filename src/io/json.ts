@@ -1,14 +1,13 @@
 /**
  * JSON helpers shared by the readers: decoding bytes that must be UTF-8 JSON with errors
  * that give the byte offset, describing a bad value briefly, and numbers that JSON cannot
- * spell (NaN, ±Infinity) encoded as strings.
+ * spell (NaN, ±Infinity) encoded as strings. No Node imports: the browser uses them too.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FormatError } from '../errors.js';
+import { DESCENT_VERSION } from './version.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
+const encoder = new TextEncoder();
 
 /**
  * Parses `bytes` (starting at file byte `baseOffset`) as UTF-8 JSON. Errors name the file,
@@ -63,7 +62,7 @@ export function parseJsonText(text: string, source: string, what: string, baseOf
     let where = '';
     if (position) {
       const chars = Math.min(Number(position[1]), text.length);
-      where = ` at byte ${baseOffset + Buffer.byteLength(text.slice(0, chars), 'utf8')}`;
+      where = ` at byte ${baseOffset + encoder.encode(text.slice(0, chars)).length}`;
     }
     throw new FormatError(
       `${source}: the ${what} is not valid JSON${where} (${message.split('\n')[0].slice(0, 160)}).`,
@@ -101,30 +100,7 @@ export function decodeNumber(value: unknown): number | undefined {
   return undefined;
 }
 
-let version: string | null = null;
-
-/** descent's version, from its package.json (walking up from this module: dist/src/io or src/io). */
+/** descent's version (see version.ts). */
 export function descentVersion(): string {
-  if (version !== null) return version;
-  version = 'unknown';
-  try {
-    let dir = dirname(fileURLToPath(import.meta.url));
-    for (let i = 0; i < 6; i++, dir = dirname(dir)) {
-      try {
-        const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
-          name?: string;
-          version?: string;
-        };
-        if (pkg.name === 'descent' && typeof pkg.version === 'string') {
-          version = pkg.version;
-          break;
-        }
-      } catch {
-        // Not here; go up.
-      }
-    }
-  } catch {
-    // Not running from a file (bundled for the browser): 'unknown'.
-  }
-  return version;
+  return DESCENT_VERSION;
 }

@@ -33,10 +33,23 @@ export function browserSuiteMissing(): string | null {
   return null;
 }
 
+/** Headless Chromium with the suite's flags and a fresh temporary profile. */
+export async function launchChromium(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+}
+
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** The page script and everything it imports, as one ES module for browsers. */
-export async function bundle(): Promise<string> {
+/**
+ * A page script (default the WebGPU suite's) and everything it imports, as one ES module for
+ * browsers. With `stubNode: false`, an import of a Node module anywhere in its graph fails
+ * the build (for code that must run in browsers without stubs).
+ */
+export async function bundle(
+  entry = 'webgpu-entry.js',
+  options: { stubNode?: boolean } = {},
+): Promise<string> {
   const esbuild = await import('esbuild');
   const shims: Record<string, string> = {
     'node:assert/strict': join(here, 'shims/assert.js'),
@@ -44,29 +57,32 @@ export async function bundle(): Promise<string> {
     'node:test': join(here, 'shims/node-test.js'),
   };
   const result = await esbuild.build({
-    entryPoints: [join(here, 'webgpu-entry.js')],
+    entryPoints: [join(here, entry)],
     bundle: true,
     write: false,
     format: 'esm',
     platform: 'browser',
     target: 'chrome113',
     logLevel: 'silent',
-    plugins: [
-      {
-        name: 'node-builtins',
-        setup(build) {
-          build.onResolve({ filter: /^node:/ }, (args) =>
-            shims[args.path] ? { path: shims[args.path] } : { path: args.path, namespace: 'node-stub' },
-          );
-          // Library modules that touch files (io/, data/ loaders) import node builtins; the
-          // page never calls them, so they get a stub whose every property is missing.
-          build.onLoad({ filter: /.*/, namespace: 'node-stub' }, (args) => ({
-            contents: `module.exports = {}; // ${args.path} is not available in the browser`,
-            loader: 'js',
-          }));
-        },
-      },
-    ],
+    plugins:
+      (options.stubNode ?? true) === false
+        ? []
+        : [
+            {
+              name: 'node-builtins',
+              setup(build) {
+                build.onResolve({ filter: /^node:/ }, (args) =>
+                  shims[args.path] ? { path: shims[args.path] } : { path: args.path, namespace: 'node-stub' },
+                );
+                // Library modules that touch files (io/, data/ loaders) import node builtins; the
+                // page never calls them, so they get a stub whose every property is missing.
+                build.onLoad({ filter: /.*/, namespace: 'node-stub' }, (args) => ({
+                  contents: `module.exports = {}; // ${args.path} is not available in the browser`,
+                  loader: 'js',
+                }));
+              },
+            },
+          ],
   });
   return result.outputFiles[0].text;
 }
@@ -80,11 +96,21 @@ export interface BrowserSuite {
   log: string[];
 }
 
-/** Bundles, serves, launches Chromium and waits for the page's suite to be ready. */
-export async function startBrowserSuite(): Promise<BrowserSuite> {
-  const code = await bundle();
-  const html =
-    '<!doctype html><meta charset="utf-8"><title>descent webgpu</title><script type="module" src="/suite.js"></script>';
+export interface ServedPage {
+  page: Page;
+  /** The page's address (http://127.0.0.1:<port>/, a secure context). */
+  url: string;
+  /** Lines the page printed (console errors and warnings, uncaught exceptions). */
+  log: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `code` as the module script of a page on 127.0.0.1, launches headless Chromium and
+ * opens the page (downloads are accepted: page.waitForEvent('download') sees them).
+ */
+export async function openPage(code: string, title = 'descent'): Promise<ServedPage> {
+  const html = `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>${title}</title><script type="module" src="/suite.js"></script>`;
   const server: Server = createServer((req, res) => {
     if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html' }).end(html);
     else if (req.url === '/suite.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(code);
@@ -99,15 +125,26 @@ export async function startBrowserSuite(): Promise<BrowserSuite> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
   try {
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
-    const page: Page = await browser.newPage();
+    browser = await launchChromium();
+    const page: Page = await browser.newPage({ acceptDownloads: true });
     const log: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warning') log.push(`console.${m.type()}: ${m.text()}`);
     });
     page.on('pageerror', (e) => log.push(`page error: ${e.message}`));
-    await page.goto(`http://127.0.0.1:${port}/`);
+    const url = `http://127.0.0.1:${port}/`;
+    await page.goto(url);
+    return { page, url, log, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Bundles, serves, launches Chromium and waits for the page's suite to be ready. */
+export async function startBrowserSuite(): Promise<BrowserSuite> {
+  const { page, log, close } = await openPage(await bundle(), 'descent webgpu');
+  try {
     await page.waitForFunction(() => 'descentSuite' in globalThis, undefined, { timeout: 60_000 });
     const ready = await page.evaluate(async () => {
       const suite = await (
