@@ -13,6 +13,19 @@ import { Model, type CompileOptions, type EvaluateOptions, type FitOptions } fro
 export { Model, type CompileOptions, type FitOptions, type EvaluateOptions } from './model.js';
 export * from './callbacks.js';
 export { accuracy, getMetric, type Metric } from './metrics.js';
+export {
+  analyzeEpoch,
+  checkDiagnoseOptions,
+  defaultDiagnoseOptions,
+  nonFiniteDiagnostic,
+  TrainingDiagnostics,
+  type Diagnostic,
+  type DiagnosticKind,
+  type DiagnoseOptions,
+  type DiagnoseThresholds,
+  type EpochHealth,
+  type LayerHealth,
+} from './diagnose.js';
 export { WeightsSnapshot, trainedTensors } from './weights.js';
 export {
   gridSearch,

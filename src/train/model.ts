@@ -23,8 +23,13 @@ import { formatShape, sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { concat, gather } from '../ops/shape.js';
 import { scalar, zeros } from '../tensor/creation.js';
-import type { Callback, History, Logs, TrainingControl } from './callbacks.js';
+import {
+  checkCallbackStates, loadCallbackStates, saveCallbackStates, statefulCallbacks,
+  type Callback, type History, type Logs, type TrainingControl,
+} from './callbacks.js';
+import type { RestoredState } from '../io/checkpoint.js';
 import { getMetric, type Metric } from './metrics.js';
+import { checkDiagnoseOptions, TrainingDiagnostics, type Diagnostic, type DiagnoseOptions } from './diagnose.js';
 import { checkCheckpointOptions, loadCheckpoint, saveCheckpoint, type CheckpointOptions } from '../io/checkpoint.js';
 import { saveModel, type ModelInfo, type SaveModelOptions } from '../io/model-io.js';
 
@@ -67,10 +72,18 @@ export interface FitOptions {
   /**
    * Continue from a checkpoint: a `ckpt-<step>` folder, or a folder of them (the newest
    * complete one). Training goes on from the saved epoch up to `epochs` in all, with the
-   * saved history, optimiser state and RNG states, so the losses are those of an
-   * uninterrupted run with the same seed.
+   * saved history, optimiser state and learning-rate scale, RNG states and the states of
+   * the callbacks (early stopping, reduce-on-plateau: the same callbacks must be given), so
+   * the losses are those of an uninterrupted run with the same seed.
    */
   resumeFrom?: string;
+  /**
+   * Watch the training's health (see diagnose.ts): dead ReLUs, vanishing or exploding
+   * gradients, and the first layer whose output became NaN. Warnings go to the callbacks'
+   * `onDiagnostic` and to `history.diagnostics`; per-epoch numbers (`deadRelu/<layer>`,
+   * `gradNorm/<layer>`) to the history. `true` for the default thresholds, or options.
+   */
+  diagnose?: boolean | DiagnoseOptions;
 }
 
 export interface EvaluateOptions {
@@ -131,6 +144,7 @@ export class Model {
       throw new ConfigError(`fit: augment must be a function (x, rng) => tensor, got ${typeof augment}.`);
     }
     const checkpoint = options.checkpoint === undefined ? null : checkCheckpointOptions('fit', options.checkpoint);
+    const diagnoseThresholds = checkDiagnoseOptions('fit', options.diagnose);
     if (options.resumeFrom !== undefined && (typeof options.resumeFrom !== 'string' || options.resumeFrom === '')) {
       throw new ConfigError(`fit: resumeFrom must be a checkpoint folder (a non-empty path), got ${String(options.resumeFrom)}.`);
     }
@@ -146,6 +160,8 @@ export class Model {
     const loader = new DataLoader(train, { batchSize, shuffle: options.shuffle ?? true, rng: shuffleRng });
     this.prepare(train, optimizer);
     const callbacks = options.callbacks ?? [];
+    // Callbacks whose state (best value, epochs waited…) goes into checkpoints, by key.
+    const stateful = statefulCallbacks(callbacks);
     this.stopRequested = false;
     const control: TrainingControl = {
       stop: () => void (this.stopRequested = true),
@@ -160,10 +176,17 @@ export class Model {
     };
     findNorms(this.net);
     const history: History = { epochs: [], history: {} };
+    const diagnostics = diagnoseThresholds ? new TrainingDiagnostics(this.net, diagnoseThresholds) : null;
+    if (diagnostics) history.diagnostics = [];
+    const report = async (found: Diagnostic[]) => {
+      history.diagnostics?.push(...found);
+      for (const d of found) for (const cb of callbacks) await cb.onDiagnostic?.(d, control);
+    };
     const record = (logs: Logs) => {
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
     };
     let firstEpoch = 0;
+    let resumed: { callbacks: Record<string, RestoredState>; lrScale: number } | null = null;
     let step = 0;
     if (options.resumeFrom !== undefined) {
       try {
@@ -175,6 +198,8 @@ export class Model {
         for (const [k, v] of Object.entries(restored.history.history)) history.history[k] = [...v];
         if (restored.rng.global) globalRng().setState(restored.rng.global);
         if (restored.rng.shuffle) shuffleRng.setState(restored.rng.shuffle);
+        checkCallbackStates(`resumeFrom: ${restored.path}`, restored.callbackStates, stateful);
+        resumed = { callbacks: restored.callbackStates ?? {}, lrScale: optimizer.lrScale };
       } catch (error) {
         if (ownSplit) {
           train.dispose();
@@ -187,6 +212,11 @@ export class Model {
     const begin = { epochs, batchesPerEpoch: loader.numBatches, samplesPerEpoch: train.length, batchSize };
     for (const cb of callbacks) await cb.onTrainBegin?.(begin, control);
     try {
+      if (resumed) {
+        // After onTrainBegin, which resets them: the callbacks' and the learning rate's saved states.
+        loadCallbackStates(resumed.callbacks, stateful, control);
+        optimizer.lrScale = resumed.lrScale;
+      }
       for (let epoch = firstEpoch; epoch < epochs && !this.stopRequested; epoch++) {
         for (const cb of callbacks) await cb.onEpochBegin?.(epoch, control);
         for (const bn of populationNorms) if (bn.inference === 'population') bn.resetPopulationStatistics();
@@ -201,6 +231,7 @@ export class Model {
         try {
           for (let start = 0; start < order.length; start += batchSize) {
             const idx = order.subarray(start, Math.min(order.length, start + batchSize));
+            diagnostics?.beginStep(epoch, step + 1, start + batchSize >= order.length);
             const result = tidy(() => {
               const batch = { x: gather(train.x, idx), y: gather(train.y, idx) };
               if (augment) {
@@ -214,7 +245,11 @@ export class Model {
                 batch.x = x;
               }
               const evaluate = (training: boolean) => {
-                const prediction = this.net.call(batch.x, { training });
+                // With diagnose, layer by layer, recording each output (not inside a closure's repeated evaluations).
+                const prediction =
+                  diagnostics && !usesClosure(optimizer.transform)
+                    ? diagnostics.forward(batch.x, { training })
+                    : this.net.call(batch.x, { training });
                 const loss = lossFn(prediction, batch.y);
                 if (loss.size !== 1) throw new ShapeError(`loss '${this.lossName}' returned shape ${formatShape(loss.shape)}; a loss must be a scalar.`);
                 return { prediction, loss };
@@ -230,12 +265,16 @@ export class Model {
                   loss.backward();
                   return loss;
                 });
-                prediction = noGrad(() => this.net.call(batch.x, { training: false }));
+                diagnostics?.afterBackward();
+                prediction = noGrad(() =>
+                  diagnostics ? diagnostics.forward(batch.x, { training: false }) : this.net.call(batch.x, { training: false }),
+                );
                 loss = scalar(value ?? NaN);
               } else {
                 optimizer.zeroGrad();
                 ({ prediction, loss } = evaluate(true));
                 loss.backward();
+                diagnostics?.afterBackward();
                 optimizer.step();
               }
               const weighted = noGrad(() => mul(loss, idx.length));
@@ -253,8 +292,11 @@ export class Model {
               lastLoss = (await result.loss.data())[0];
               if (!Number.isFinite(lastLoss)) {
                 result.loss.dispose();
-                throw this.divergenceError(lastLoss, epoch, batchIndex, step, optimizer);
+                const found = diagnostics ? await diagnostics.findNonFinite(lastLoss) : null;
+                if (found) await report([found]);
+                throw this.divergenceError(lastLoss, epoch, batchIndex, step, optimizer, found);
               }
+              diagnostics?.lossIsFinite();
             }
             result.loss.dispose();
             const seconds = (now() - started) / 1000;
@@ -281,17 +323,22 @@ export class Model {
         }
         const seconds = (now() - started) / 1000;
         logs.samplesPerSec = samples / Math.max(seconds, 1e-9);
+        const health = diagnostics ? await diagnostics.endEpoch(epoch, step) : null;
+        if (health) Object.assign(logs, health.logs);
         history.epochs.push(epoch);
         record(logs);
         for (const cb of callbacks) await cb.onEpochEnd?.({ epoch, logs, seconds }, control);
+        if (health) await report(health.diagnostics);
         if (checkpoint) {
           await saveCheckpoint(checkpoint.dir, {
             model: this.net, optimizer, epoch: epoch + 1, step, history, keep: checkpoint.keep, metadata: checkpoint.metadata,
+            callbacks: saveCallbackStates(stateful),
             rng: { shuffle: shuffleRng.getState(), global: globalRng().getState() },
           });
         }
       }
     } finally {
+      diagnostics?.dispose();
       if (ownSplit) {
         train.dispose();
         validation?.dispose();
@@ -302,8 +349,18 @@ export class Model {
     return history;
   }
 
-  /** Names the step and the first layer whose gradient is not finite, with advice. */
-  private divergenceError(loss: number, epoch: number, batch: number, step: number, optimizer: Optimizer): DataError {
+  /**
+   * Names the step and the first layer whose gradient is not finite, with advice; with
+   * `diagnose`, also the first layer whose output was not finite (`found`).
+   */
+  private divergenceError(
+    loss: number,
+    epoch: number,
+    batch: number,
+    step: number,
+    optimizer: Optimizer,
+    found: Diagnostic | null = null,
+  ): DataError {
     let culprit = '';
     let largest = { name: '', size: 0 };
     for (const p of optimizer.parameters) {
@@ -319,6 +376,12 @@ export class Model {
     // The loss can overflow while every parameter is still finite: then name the largest gradient.
     if (!culprit && largest.name) {
       culprit = ` The largest gradient is in ${largest.name} (|g| = ${largest.size.toExponential(2)}).`;
+    }
+    if (found) {
+      culprit +=
+        found.layer === 'loss'
+          ? ` Every layer's output was finite at step ${found.step}: the loss itself overflowed.`
+          : ` The first layer whose output held NaN or ±∞ is ${found.layer} (step ${found.step}).`;
     }
     return new DataError(
       `Training diverged: the loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} (step ${step}).${culprit} ` +
@@ -382,8 +445,13 @@ export class Model {
    * rebuilds it.
    */
   save(dir: string, options: SaveModelOptions = {}): Promise<ModelInfo> {
+    return saveModel(this.net, dir, this.saveOptions(options));
+  }
+
+  /** `options` with the loss and metric names added to the metadata (folder, IndexedDB or download alike). */
+  saveOptions(options: SaveModelOptions = {}): SaveModelOptions {
     const training = this.lossFn ? { training: { loss: this.lossName, metrics: this.metrics.map((m) => m.name) } } : {};
-    return saveModel(this.net, dir, { ...options, metadata: { ...training, ...options.metadata } });
+    return { ...options, metadata: { ...training, ...options.metadata } };
   }
 
   dispose(): void {

@@ -77,6 +77,50 @@ export class WeightsSnapshot {
     this.batchNorms.forEach((b, i) => (b.populationBatches = this.counts[i]));
   }
 
+  /** The captured values, in the order of trainedTensors(net) (to save them: read, never modify or free). */
+  get values(): readonly Tensor[] {
+    this.check('values');
+    return this.copies;
+  }
+
+  /** Batch norms' population batch counts at the capture, in layer order. */
+  get batchCounts(): readonly number[] {
+    return this.counts;
+  }
+
+  /**
+   * Sets the captured values (a checkpoint's) instead of capturing them: one array per
+   * tensor of trainedTensors(net), each of its size, and the batch counts.
+   */
+  load(
+    values: ReadonlyArray<ArrayLike<number>>,
+    batchCounts: readonly number[],
+    source = 'WeightsSnapshot.load',
+  ): void {
+    this.check('load');
+    if (values.length !== this.copies.length || batchCounts.length !== this.batchNorms.length) {
+      throw new DescentError(
+        `${source}: ${values.length} tensors and ${batchCounts.length} batch counts for a network with ${this.copies.length} and ${this.batchNorms.length}.`,
+      );
+    }
+    values.forEach((v, i) => {
+      if (v.length !== this.copies[i].size)
+        throw new DescentError(
+          `${source}: tensor ${i} has ${v.length} values; the network's ${this.tensors[i].name ?? `tensor ${i}`} has ${this.copies[i].size}.`,
+        );
+    });
+    values.forEach((v, i) => {
+      const c = this.copies[i];
+      const storage = c.backend.upload(c.dtype, v);
+      try {
+        c.backend.cast(storage, c.dtype, c.storage, c.dtype, c.size);
+      } finally {
+        c.backend.free(storage);
+      }
+    });
+    this.counts = [...batchCounts];
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
