@@ -1,5 +1,5 @@
 /**
- * `descent evaluate MODEL_DIR [--data …]`: loss and accuracy of a saved model.
+ * `descent evaluate MODEL_DIR [--data …] [--data-dir DIR]`: loss and accuracy of a saved model.
  *
  * Without --data (or with the data set it was trained on) the model is evaluated on the
  * same test split `descent train` held out — rebuilt from the seed and test fraction saved
@@ -7,7 +7,14 @@
  * training part. With another CSV file it is evaluated on every row. Features are
  * standardised with the statistics saved at training time, never refitted on the data
  * being evaluated.
+ *
+ * Image models (--data fashion-mnist or mnist in training) are evaluated on the set's own
+ * test images (or, with --split all, training and test images), read from --data-dir, else
+ * the folder they were trained from when it still holds them, else the loader's usual
+ * places; pixels are scaled to [0, 1] and standardised per channel with the statistics
+ * saved at training time.
  */
+import { existsSync } from 'node:fs';
 import { ConfigError, ShapeError } from '../errors.js';
 import * as data from '../data/index.js';
 import { Dataset } from '../data/dataset.js';
@@ -16,10 +23,13 @@ import { getLoss, type LossFn } from '../losses/index.js';
 import { Model } from '../train/model.js';
 import { Rng, setSeed } from '../tensor/random.js';
 import { loadData, lossForLabels } from './train.js';
+import { isImageSet } from './networks.js';
 
 export interface EvaluateFlags {
-  /** digits | a synthetic set | a CSV file (label in the last column); default: the training data. */
+  /** digits | fashion-mnist | mnist | a synthetic set | a CSV file (label in the last column); default: the training data. */
   data?: string;
+  /** The folder with the four IDX files of fashion-mnist or mnist. */
+  dataDir?: string;
   /** 'test' (the held-out split; the default for the training data) or 'all' rows. */
   split?: string;
   batchSize?: string;
@@ -43,6 +53,10 @@ export interface SavedDataInfo {
   numFeatures: number;
   numClasses: number;
   standardizer: { mean: number[]; std: number[] } | null;
+  /** Image sets: the folder the IDX files were read from. */
+  dir?: string;
+  /** Image sets: per-channel statistics of the training images (null: not standardised). */
+  channelStandardizer?: { mean: number[]; std: number[] } | null;
 }
 
 export interface SavedRun {
@@ -72,6 +86,14 @@ export function savedRun(info: ModelInfo, dir: string): SavedRun {
       (isObject(d.standardizer) &&
         numbers(d.standardizer.mean, d.numFeatures as number) &&
         numbers(d.standardizer.std, d.numFeatures as number))) &&
+    (d.dir === undefined || typeof d.dir === 'string') &&
+    (d.channelStandardizer === undefined ||
+      d.channelStandardizer === null ||
+      (isObject(d.channelStandardizer) &&
+        Array.isArray(d.channelStandardizer.mean) &&
+        d.channelStandardizer.mean.length > 0 &&
+        numbers(d.channelStandardizer.mean, d.channelStandardizer.mean.length) &&
+        numbers(d.channelStandardizer.std, d.channelStandardizer.mean.length))) &&
     isObject(training) &&
     typeof training.loss === 'string';
   if (!ok) {
@@ -101,6 +123,68 @@ export function lossOf(run: SavedRun): LossFn {
 
 function sameValues(a: Float32Array, b: Float32Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** The per-channel statistics saved for an image model (null when its images were not standardised). */
+export function channelStandardizerOf(run: SavedRun): data.Standardizer | null {
+  const s = run.data.channelStandardizer;
+  return s ? { mean: Float32Array.from(s.mean), std: Float32Array.from(s.std) } : null;
+}
+
+/**
+ * Images as the model saw them in training: `pixels` (of `shape` [N, C, H, W], already
+ * scaled to [0, 1]) standardised per channel with the statistics saved at training time.
+ */
+export function prepareImages(
+  pixels: Float32Array,
+  shape: readonly number[],
+  run: SavedRun,
+  source: string,
+  modelDir: string,
+): Float32Array {
+  const perImage = shape.slice(1).reduce((a, b) => a * b, 1);
+  if (perImage !== run.data.numFeatures) {
+    throw new ShapeError(
+      `${source}: images of ${shape.slice(2).join('×')} pixels (${perImage} values); the model in ${modelDir} takes ${run.data.numFeatures}.`,
+    );
+  }
+  const stats = channelStandardizerOf(run);
+  return stats ? data.standardizeChannels(pixels, shape, stats) : pixels;
+}
+
+/** The folder to read an image set from: --data-dir, else the training folder if it still exists (else the usual places). */
+function imageDir(run: SavedRun, name: string, dataDir: string | undefined): string | undefined {
+  if (dataDir !== undefined) return dataDir;
+  return name === run.data.name && run.data.dir && existsSync(run.data.dir) ? run.data.dir : undefined;
+}
+
+/** An image set's test images (or all its images), prepared as in training. */
+function imageEvaluationData(
+  run: SavedRun,
+  name: data.ImageSetName,
+  split: 'test' | 'all',
+  dataDir: string | undefined,
+  modelDir: string,
+): Dataset[] {
+  // Standardised here with the saved statistics, not refitted on this folder's training images.
+  const sets = data.loadImageSet(name, {
+    dir: imageDir(run, name, dataDir),
+    ...(split === 'test' ? { trainLimit: 1 } : {}),
+  });
+  const parts = split === 'test' ? [sets.test] : [sets.train, sets.test];
+  try {
+    return parts.map((set) => {
+      const x = set.x.dataSync() as Float32Array;
+      const features = prepareImages(x, set.x.shape, run, `${name} in ${sets.dir}`, modelDir);
+      return Dataset.fromArrays(features, set.x.shape.slice(1), set.y.dataSync() as Int32Array, {
+        numClasses: Math.max(run.data.numClasses, sets.numClasses),
+        name: set.name,
+      });
+    });
+  } finally {
+    sets.train.dispose();
+    sets.test.dispose();
+  }
 }
 
 /** The evaluation data: the reproduced test split, or every row. */
@@ -171,13 +255,25 @@ export async function runEvaluate(modelDir: string, flags: EvaluateFlags = {}): 
   try {
     const run = savedRun(info, modelDir);
     const name = flags.data ?? run.data.name;
-    const split = (flags.split as 'test' | 'all' | undefined) ?? (name === run.data.name ? 'test' : 'all');
-    if (split === 'test' && name !== run.data.name) {
+    const images = isImageSet(name);
+    if (flags.dataDir !== undefined && !images)
+      throw new ConfigError(`--data-dir applies to --data ${data.imageSetNames.join(' or ')}, not ${name}.`);
+    if (images !== isImageSet(run.data.name)) {
+      throw new ConfigError(
+        `--data ${name}: the model in ${modelDir} was trained on ${images ? 'tabular data' : 'images'} (${run.data.name}), ` +
+          `${name} ${images ? 'is an image set' : 'is not'}; evaluate it on ${isImageSet(run.data.name) ? data.imageSetNames.join(' or ') : 'tabular data'}.`,
+      );
+    }
+    // An image set has its own test images; other data the split made in training.
+    const split =
+      (flags.split as 'test' | 'all' | undefined) ?? (images || name === run.data.name ? 'test' : 'all');
+    if (split === 'test' && name !== run.data.name && !images) {
       throw new ConfigError(
         `--split test: the test split is that of the training data (${run.data.name}); for ${name} use --split all.`,
       );
     }
-    sets.push(...evaluationData(run, name, split, modelDir));
+    if (images) sets.push(...imageEvaluationData(run, name, split, flags.dataDir, modelDir));
+    else sets.push(...evaluationData(run, name, split, modelDir));
     const classification = run.data.task === 'classification';
     model.compile({ optimizer: 'sgd', loss: lossOf(run), metrics: classification ? ['accuracy'] : [] });
     let samples = 0;
@@ -202,7 +298,7 @@ export async function runEvaluate(modelDir: string, flags: EvaluateFlags = {}): 
     } else {
       const acc = result.accuracy !== null ? `accuracy ${(100 * result.accuracy).toFixed(2)}%, ` : '';
       process.stdout.write(
-        `${modelDir} on ${name} (${split === 'test' ? 'test split' : 'all rows'}, ${samples} samples): ${acc}loss ${result.loss.toFixed(4)}\n`,
+        `${modelDir} on ${name} (${split === 'test' ? (images ? 'test images' : 'test split') : images ? 'all images' : 'all rows'}, ${samples} samples): ${acc}loss ${result.loss.toFixed(4)}\n`,
       );
     }
     return result;

@@ -2,15 +2,31 @@
  * `descent lab <experiment> [--out DIR]`: runs one of the optimisation lab's experiments
  * with the library's real optimisers and networks, draws its figures as SVG and writes
  * them with an HTML page; `descent lab all` runs every experiment and writes report.html.
+ *
+ * `descent lab landscape MODEL_DIR` draws the loss landscape around the weights of a model
+ * saved by `descent train --save MODEL_DIR` (or model.save), on the data it was trained on
+ * (the same training split, prepared with the statistics saved in model.json) or on --data.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError } from '../errors.js';
+import { noGrad } from '../autograd/tape.js';
+import { ConfigError, NotFoundError, ShapeError } from '../errors.js';
 import { getBackend, initBackend } from '../backend/registry.js';
+import { Dataset } from '../data/dataset.js';
+import * as dataSets from '../data/index.js';
 import { csv, digits, synthetic, type SplitSets } from '../data/sets.js';
-import { Rng } from '../tensor/random.js';
+import { loadModelWithInfo, MODEL_FILE, WEIGHTS_FILE, type ModelInfo } from '../io/model-io.js';
+import type { LossFn } from '../losses/index.js';
+import type { Layer } from '../nn/layer.js';
+import { gather } from '../ops/shape.js';
+import { Rng, setSeed } from '../tensor/random.js';
+import { tidy } from '../tensor/scope.js';
 import * as lab from '../lab/index.js';
+import type { DirectionNormalization } from '../lab/landscape.js';
+import { lossOf, savedRun, standardizerOf, type SavedRun } from './evaluate.js';
+import { isImageSet } from './networks.js';
+import { loadData } from './train.js';
 import {
   approxFigures,
   batchFigures,
@@ -41,6 +57,10 @@ export interface LabFlags {
   backend?: string;
   data?: string;
   hidden?: string;
+  points?: string;
+  samples?: string;
+  normalization?: string;
+  dataDir?: string;
 }
 
 interface Settings {
@@ -53,11 +73,21 @@ interface Settings {
   /** A classification data set name or CSV file for the network experiments (default: digits). */
   data?: string;
   hidden?: number[];
+  /** landscape: grid points per axis, samples the loss is computed on, direction normalisation. */
+  points?: number;
+  samples?: number;
+  normalization: DirectionNormalization;
+  /** landscape: a saved model's folder (its weights instead of a network trained here). */
+  model?: string;
+  /** landscape MODEL_DIR with image data: the folder with the IDX files. */
+  dataDir?: string;
 }
 
 interface ExperimentResult {
   figures: Figure[];
   data: unknown;
+  /** Replaces the experiment's introduction (e.g. to name the saved model). */
+  intro?: string;
 }
 
 interface Experiment {
@@ -90,16 +120,20 @@ function positiveInt(flag: string, text: string | undefined): number | undefined
   return v;
 }
 
+/** A data set for the lab by name (digits, a synthetic set, a CSV file), split with the seed. */
+function labData(name: string, seed: number): SplitSets {
+  const rng = new Rng(seed);
+  return name === 'digits'
+    ? digits({ rng })
+    : name.endsWith('.csv')
+      ? csv(name, { rng })
+      : synthetic(name, { rng });
+}
+
 /** The data set for the network experiments, split with the seed; freed after `run`. */
 function withData<T>(s: Settings, run: (sets: SplitSets) => T): T {
-  const rng = new Rng(s.seed);
   const name = s.data ?? 'digits';
-  const sets =
-    name === 'digits'
-      ? digits({ rng })
-      : name.endsWith('.csv')
-        ? csv(name, { rng })
-        : synthetic(name, { rng });
+  const sets = labData(name, s.seed);
   try {
     if (sets.task !== 'classification') {
       throw new ConfigError(
@@ -128,6 +162,228 @@ function parseHidden(text: string | undefined): number[] | undefined {
       );
     return v;
   });
+}
+
+/** Slices along random directions (three normalised as asked, one raw for contrast) and a random plane. */
+function landscapeAround(target: lab.LandscapeTarget, s: Settings, points: number) {
+  const normalization = s.normalization;
+  const slices = [
+    ...lab.lossSlice1d(target, { directions: 3, seed: s.seed, points, normalization }),
+    ...(normalization === 'none'
+      ? []
+      : lab.lossSlice1d(target, { directions: 1, seed: s.seed + 7, points, normalization: 'none' })),
+  ];
+  const surface = lab.lossSurface2d(target, { seed: s.seed, points, normalization });
+  return { slices, surface };
+}
+
+const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** A saved model and its description, with errors that say what a model folder is. */
+function openSavedModel(dir: string): { layer: Layer; info: ModelInfo } {
+  const expected = `a model folder saved by 'descent train --save DIR' or model.save(): ${MODEL_FILE} and ${WEIGHTS_FILE}`;
+  if (!existsSync(dir)) throw new NotFoundError(`${dir} does not exist; expected ${expected}.`);
+  const isFolder = statSync(dir).isDirectory();
+  if (isFolder && !existsSync(join(dir, MODEL_FILE)))
+    throw new ConfigError(`${dir} is not a model folder (it has no ${MODEL_FILE}); expected ${expected}.`);
+  if (!isFolder && !/\.json$/i.test(dir))
+    throw new ConfigError(`${dir} is a file, not a model folder; expected ${expected}.`);
+  return loadModelWithInfo(dir);
+}
+
+/** The training record `descent train --save` writes, or null for a model saved without one. */
+function trainingRecord(info: ModelInfo, dir: string): SavedRun | null {
+  const m = info.metadata;
+  return m.data === undefined && m.training === undefined ? null : savedRun(info, dir);
+}
+
+interface LandscapeData {
+  data: Dataset;
+  /** For the caption: which samples, prepared how. */
+  description: string;
+}
+
+/**
+ * The samples a saved model's landscape is computed on: its training split, rebuilt as
+ * `descent train` made it (same seed, test fraction and standardisation); another data set
+ * standardised with the saved statistics; or, without a training record, the lab's data.
+ */
+function savedModelData(dir: string, run: SavedRun | null, s: Settings, samples: number): LandscapeData {
+  const name = s.data ?? run?.data.name ?? 'digits';
+  const trained = run?.data.name;
+  if (run && isImageSet(name) !== isImageSet(run.data.name)) {
+    throw new ConfigError(
+      `--data ${name}: the model in ${dir} was trained on ${isImageSet(run.data.name) ? 'images' : 'tabular data'} (${run.data.name}); ` +
+        `use ${isImageSet(run.data.name) ? dataSets.imageSetNames.join(' or ') : 'digits, a synthetic set or a CSV file'}.`,
+    );
+  }
+  if (s.dataDir !== undefined && !isImageSet(name))
+    throw new ConfigError(
+      `--data-dir applies to --data ${dataSets.imageSetNames.join(' or ')}, not ${name}.`,
+    );
+  if (isImageSet(name)) {
+    const sets = dataSets.loadImageSet(name, {
+      dir:
+        s.dataDir ??
+        (name === trained && run?.data.dir && existsSync(run.data.dir) ? run.data.dir : undefined),
+      trainLimit: samples,
+      testLimit: 1,
+    });
+    try {
+      const shape = sets.train.x.shape;
+      const stats = run?.data.channelStandardizer;
+      const raw = sets.train.x.dataSync() as Float32Array;
+      const pixels = stats
+        ? dataSets.standardizeChannels(raw, shape, {
+            mean: Float32Array.from(stats.mean),
+            std: Float32Array.from(stats.std),
+          })
+        : raw;
+      return {
+        data: Dataset.fromArrays(pixels, shape.slice(1), sets.train.y.dataSync() as Int32Array, {
+          numClasses: sets.numClasses,
+          name,
+        }),
+        description: `the training images of ${name} (the first ones${stats ? ', standardised with the statistics saved in training' : ''})`,
+      };
+    } finally {
+      sets.train.dispose();
+      sets.test.dispose();
+    }
+  }
+  if (run && name === trained) {
+    // The split descent train made: it seeds the generator and loads the data first thing.
+    setSeed(run.seed);
+    const sets = loadData(name, run.data.testFraction);
+    sets.test.dispose();
+    const saved = standardizerOf(run);
+    const refit = sets.standardizer;
+    const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+    if (saved && !(refit && same(saved.mean, refit.mean) && same(saved.std, refit.std))) {
+      sets.train.dispose();
+      throw new ConfigError(
+        `${name}: cannot rebuild the training split the model in ${dir} was trained on (the data have changed); name the data with --data.`,
+      );
+    }
+    return { data: sets.train, description: `the training split of ${name} (rebuilt from seed ${run.seed})` };
+  }
+  if (run && !(dataSets.syntheticNames as readonly string[]).includes(name)) {
+    // Another table: every row, standardised with the training statistics, in a seeded order.
+    const table = name === 'digits' ? dataSets.loadDigitsRaw() : dataSets.loadLabelledCsv(name);
+    const saved = standardizerOf(run);
+    if (table.numFeatures !== run.data.numFeatures) {
+      throw new ShapeError(
+        `--data ${name}: has ${table.numFeatures} feature columns; the model in ${dir} takes ${run.data.numFeatures}.`,
+      );
+    }
+    const order = new Rng(run.seed).permutation(table.count);
+    let features = dataSets.takeRows(table.features, table.numFeatures, order);
+    if (saved) features = dataSets.applyStandardizer(features, table.numFeatures, saved);
+    return {
+      data: Dataset.fromArrays(features, [table.numFeatures], dataSets.takeLabels(table.labels, order), {
+        numClasses: table.numClasses,
+        name,
+      }),
+      description: `the rows of ${name}${saved ? ' (standardised with the statistics saved in training)' : ''}`,
+    };
+  }
+  const sets = run ? (setSeed(run.seed), loadData(name, run.data.testFraction)) : labData(name, s.seed);
+  sets.test.dispose();
+  return {
+    data: sets.train,
+    description: run
+      ? `the training split of ${name}`
+      : `the training split of ${name === 'digits' ? 'the bundled digits' : name} as the lab prepares it (model.json records no training data)`,
+  };
+}
+
+/** Checks that the model takes the data's samples (reshaping them to its input shape if needed). */
+function fitToModel(
+  layer: Layer,
+  info: ModelInfo,
+  run: SavedRun | null,
+  prepared: LandscapeData,
+  dir: string,
+  name: string,
+): Dataset {
+  const { data } = prepared;
+  const sample = data.x.shape.slice(1);
+  const input = info.inputShape?.slice(1);
+  const takes = input ? product(input) : run?.data.numFeatures;
+  if (takes !== undefined && product(sample) !== takes) {
+    throw new ShapeError(
+      `--data ${name}: samples of shape [${sample.join(', ')}] (${product(sample)} values); the model in ${dir} takes ${takes}` +
+        `${input ? ` (input shape [${input.join(', ')}])` : ''}.`,
+    );
+  }
+  const fitted =
+    input && input.join() !== sample.join()
+      ? Dataset.fromArrays(
+          data.x.dataSync() as Float32Array,
+          input,
+          data.y.dataSync() as Int32Array | Float32Array,
+          {
+            numClasses: data.numClasses,
+            name: data.name,
+          },
+        )
+      : data;
+  let outputs: readonly number[];
+  try {
+    outputs = tidy(() =>
+      noGrad(() => layer.call(gather(fitted.x, Int32Array.of(0)), { training: false }).shape),
+    );
+  } catch (error) {
+    if (fitted !== data) fitted.dispose();
+    throw new ShapeError(
+      `--data ${name}: the model in ${dir} cannot take its samples of shape [${fitted.x.shape.slice(1).join(', ')}]: ${(error as Error).message}`,
+    );
+  }
+  const classes = data.y.dtype === 'int32' ? Math.max(...(data.y.dataSync() as Int32Array)) + 1 : 0;
+  if (classes > 0 && outputs.length === 2 && outputs[1] > 1 && outputs[1] < classes) {
+    if (fitted !== data) fitted.dispose();
+    throw new ShapeError(
+      `--data ${name}: has ${classes} classes; the model in ${dir} has ${outputs[1]} outputs.`,
+    );
+  }
+  return fitted;
+}
+
+/** `descent lab landscape MODEL_DIR`: the landscape around a saved model's weights. */
+function savedModelLandscape(dir: string, s: Settings): ExperimentResult {
+  const { layer, info } = openSavedModel(dir);
+  const datasets: Dataset[] = [];
+  try {
+    const run = trainingRecord(info, dir);
+    const name = s.data ?? run?.data.name ?? 'digits';
+    // A convolutional network costs far more per sample than an MLP: fewer images by default
+    // (fashion-cnn's 21 × 21 plane on 128 images takes about half a minute on 2 cores).
+    const samples = s.samples ?? (s.quick ? 200 : isImageSet(name) ? 128 : 500);
+    const prepared = savedModelData(dir, run, s, samples);
+    datasets.push(prepared.data);
+    const data = fitToModel(layer, info, run, prepared, dir, name);
+    if (data !== prepared.data) datasets.push(data);
+    const loss: string | LossFn = run ? lossOf(run) : 'crossEntropy';
+    const target = { net: layer, data, loss, maxSamples: samples };
+    const points = s.points ?? (s.quick ? 11 : 21);
+    const { slices, surface } = landscapeAround(target, s, points);
+    const used = Math.min(data.length, samples);
+    const figures = landscapeFigures(slices, surface, null, {
+      subject: `the model in ${dir}`,
+      data: `${used} samples of ${prepared.description}`,
+      normalization: s.normalization,
+      noPath:
+        'No training path is drawn: a saved model keeps only its final weights, not the path that led to them (run descent lab landscape without a model folder to see one).',
+    });
+    return {
+      figures,
+      data: { model: dir, data: name, samples: used, slices, surface },
+      intro: `The loss around the weights of the model saved in ${dir}, on ${used} samples of ${name}, along random directions (${s.normalization === 'none' ? 'raw Gaussian' : `${s.normalization}-normalised`}).`,
+    };
+  } finally {
+    for (const d of datasets) d.dispose();
+    layer.dispose();
+  }
 }
 
 const experiments: Record<string, Experiment> = {
@@ -211,6 +467,7 @@ const experiments: Record<string, Experiment> = {
     intro:
       'The loss around trained weights along random directions (with filter normalisation), and on the plane of the training path.',
     run(s) {
+      if (s.model !== undefined) return savedModelLandscape(s.model, s);
       return withData(s, (sets) => {
         const trained = lab.trainForLandscape({
           data: sets.train,
@@ -220,16 +477,16 @@ const experiments: Record<string, Experiment> = {
           seed: s.seed,
         });
         try {
-          const target = { net: trained.net, data: sets.train, maxSamples: s.quick ? 200 : 600 };
-          const points = s.quick ? 11 : 31;
-          const slices = [
-            ...lab.lossSlice1d(target, { directions: 3, seed: s.seed, points }),
-            ...lab.lossSlice1d(target, { directions: 1, seed: s.seed + 7, points, normalization: 'none' }),
-          ];
-          const surface = lab.lossSurface2d(target, { seed: s.seed, points });
+          const target = {
+            net: trained.net,
+            data: sets.train,
+            maxSamples: s.samples ?? (s.quick ? 200 : 600),
+          };
+          const points = s.points ?? (s.quick ? 11 : 31);
+          const { slices, surface } = landscapeAround(target, s, points);
           const plane = lab.pathSurface(target, trained.snapshots, { points });
           return {
-            figures: landscapeFigures(slices, surface, plane),
+            figures: landscapeFigures(slices, surface, plane, { normalization: s.normalization }),
             data: { slices, surface, plane, losses: trained.losses },
           };
         } finally {
@@ -318,19 +575,36 @@ async function runOne(name: string, settings: Settings, out: string, json: boole
   }
   if (json) writeAtomic(join(out, `${name}.json`), toJson(result.data));
   log(`lab ${name}: ${figures.length} figures in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  return { title: experiment.title, intro: experiment.intro, figures };
+  return { title: experiment.title, intro: result.intro ?? experiment.intro, figures };
 }
 
 function footer(settings: Settings): string {
   return `Made by descent lab (backend ${getBackend().name}, seed ${settings.seed}${settings.quick ? ', quick sizes' : ''}) on ${new Date().toISOString().slice(0, 10)}.`;
 }
 
-export async function runLab(experiment: string, flags: LabFlags): Promise<string> {
+const NORMALIZATIONS: readonly DirectionNormalization[] = ['filter', 'layer', 'none'];
+
+/**
+ * Runs `experiment` (or 'all') and writes its SVGs and HTML page to flags.out; `model` is a
+ * saved model's folder for the landscape experiment. Returns the page's path.
+ */
+export async function runLab(experiment: string, flags: LabFlags, model?: string): Promise<string> {
   if (experiment !== 'all' && !(experiment in experiments)) {
     throw new ConfigError(
       `Unknown lab experiment '${experiment}'. Experiments: ${[...labExperimentNames, 'all'].join(', ')}.`,
     );
   }
+  if (model !== undefined && experiment !== 'landscape') {
+    throw new ConfigError(
+      `descent lab ${experiment} ${model}: only the landscape experiment takes a model folder (descent lab landscape MODEL_DIR).`,
+    );
+  }
+  const normalization = (flags.normalization ?? 'filter') as DirectionNormalization;
+  if (!NORMALIZATIONS.includes(normalization))
+    throw new ConfigError(`--normalization must be filter, layer or none, got '${flags.normalization}'.`);
+  const points = positiveInt('--points', flags.points);
+  if (points !== undefined && points < 3)
+    throw new ConfigError(`--points must be at least 3 (grid points per axis), got '${flags.points}'.`);
   const settings: Settings = {
     quick: flags.quick ?? false,
     seed: seedOf(flags.seed ?? '1'),
@@ -340,6 +614,11 @@ export async function runLab(experiment: string, flags: LabFlags): Promise<strin
     epochs: positiveInt('--epochs', flags.epochs),
     data: flags.data,
     hidden: parseHidden(flags.hidden),
+    points,
+    samples: positiveInt('--samples', flags.samples),
+    normalization,
+    model,
+    dataDir: flags.dataDir,
   };
   settings.functions?.forEach((f) => lab.getTestFunction(f));
   if (flags.backend && flags.backend !== 'auto') await initBackend(flags.backend);
@@ -370,6 +649,10 @@ export function registerLab(program: Command): void {
     .command('lab')
     .description('Run an optimisation-lab experiment and write its figures (SVG) and an HTML report.')
     .argument('<experiment>', `${labExperimentNames.join(' | ')} | all`)
+    .argument(
+      '[model-dir]',
+      'landscape: a model folder saved by descent train --save (default: train a small MLP here)',
+    )
     .option('--out <dir>', 'folder for the SVG files and the HTML page', 'lab-out')
     .option('--quick', 'small sizes: every experiment in seconds (for a smoke test)')
     .option('--seed <n>', 'seed for data splits, initial weights and shuffling', '1')
@@ -379,12 +662,22 @@ export function registerLab(program: Command): void {
     .option('--epochs <n>', 'lr/batch/landscape/perceptron: number of epochs')
     .option(
       '--data <name|file.csv>',
-      'lr/gradients/batch/landscape/lrfind: digits | xor | spirals | moons | circles | a CSV file (default digits)',
+      'lr/gradients/batch/landscape/lrfind: digits | xor | spirals | moons | circles | a CSV file (default digits; for landscape MODEL_DIR, the data it was trained on, or fashion-mnist | mnist)',
     )
     .option('--hidden <sizes>', 'lr/batch/landscape/lrfind: hidden layer sizes, comma-separated (e.g. 64,32)')
+    .option('--points <n>', 'landscape: grid points per axis (default 31; 21 for a saved model)')
+    .option(
+      '--samples <n>',
+      'landscape: samples the loss is computed on (default 600; for a saved model 500, or 128 images)',
+    )
+    .option('--normalization <kind>', 'landscape: direction normalisation, filter | layer | none', 'filter')
+    .option(
+      '--data-dir <dir>',
+      'landscape MODEL_DIR: the folder with the IDX files of fashion-mnist or mnist',
+    )
     .option('--json', 'also write the numbers behind the figures as <experiment>.json')
     .option('--backend <name>', 'cpu | wasm | auto')
-    .action(async (experiment: string, flags: LabFlags) => {
-      await runLab(experiment, flags);
+    .action(async (experiment: string, model: string | undefined, flags: LabFlags) => {
+      await runLab(experiment, flags, model);
     });
 }

@@ -46,6 +46,7 @@ program
   .option('--early-stopping <patience>', 'stop when the validation loss has not improved for more than this many epochs, and keep the best epoch\'s weights')
   .option('--validation-split <f>', 'hold out this last fraction of the training data for validation (default 0.1 with --early-stopping)')
   .option('--limit <n>', 'train on the first n training samples only (quick runs)')
+  .option('--diagnose', 'watch the training health: warn about dead ReLUs, vanishing or exploding gradients and the first layer whose output became NaN, with advice')
   .action(async (flags: TrainFlags) => {
     await runTrain(flags);
   });
@@ -74,9 +75,10 @@ program
 program
   .command('evaluate')
   .description('Loss and accuracy of a saved model (default: on the test split it was trained with).')
-  .argument('<model-dir>', 'a folder written by descent train --save or model.save()')
-  .option('--data <name|file.csv>', 'digits | a synthetic set | a CSV file with the label in the last column (default: the training data)')
-  .option('--split <test|all>', "'test': the held-out split of the training data (default for it); 'all': every row")
+  .argument('<model-dir>', 'a folder written by descent train --save or model.save() (or the .json file of a model downloaded in the browser)')
+  .option('--data <name|file.csv>', 'digits | fashion-mnist | mnist | a synthetic set | a CSV file with the label in the last column (default: the training data)')
+  .option('--data-dir <dir>', 'the folder with the four IDX files of fashion-mnist or mnist (default: the folder the model was trained from, else the usual places)')
+  .option('--split <test|all>', "'test': the held-out split of the training data, or an image set's test images (the default); 'all': every row or image")
   .option('--batch-size <n>', 'evaluation batch size', '256')
   .option('--json', 'print one JSON object')
   .action(async (modelDir: string, flags: EvaluateFlags) => {
@@ -85,9 +87,9 @@ program
 
 program
   .command('predict')
-  .description('Predictions of a saved model for every row of a CSV file of features.')
+  .description('Predictions of a saved model for every row of a CSV file of features, or every image of an IDX file.')
   .argument('<model-dir>', 'a folder written by descent train --save')
-  .argument('<input.csv>', 'one sample per row, the features only (a header row is detected)')
+  .argument('<input>', 'a CSV, one sample per row, the features only (a header row is detected); for image models an IDX file of images (e.g. t10k-images-idx3-ubyte) or a CSV of pixel values 0–255, one image per row')
   .option('--out <file>', 'write the predictions (CSV) to this file instead of stdout')
   .option('--json', 'print one JSON object instead of CSV')
   .action(async (modelDir: string, input: string, flags: PredictFlags) => {

@@ -4,6 +4,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { BatchEnd, Callback, EpochEnd, TrainBegin } from '../train/callbacks.js';
+import type { Diagnostic } from '../train/diagnose.js';
 
 function fmt(value: number | undefined, digits = 4): string {
   return value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits);
@@ -71,6 +72,12 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): C
             `${Math.round(info.logs.samplesPerSec).toLocaleString('en')} samples/s | ${info.seconds.toFixed(2)}s\n`,
         );
       }
+    },
+    onDiagnostic(d: Diagnostic) {
+      // A warning mid-epoch (a NaN output: training is about to stop) ends the bar, so the lines stay whole.
+      bar?.stop();
+      bar = null;
+      stream.write(`  ⚠ ${d.message}.\n    advice: ${d.advice}.\n`);
     },
   };
 }

@@ -60,6 +60,8 @@ export interface TrainFlags {
   validationSplit?: string;
   /** --limit N: train on the first N training samples only (quick runs). */
   limit?: string;
+  /** --diagnose: training-health warnings (dead ReLUs, vanishing/exploding gradients, the first NaN layer). */
+  diagnose?: boolean;
 }
 
 /** The flags that must match for a checkpoint to be resumed (--epochs may grow). */
@@ -258,7 +260,8 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
       `${epochs} epochs, seed ${seed}, backend ${getBackend().name}` +
       (augmentation ? `, augmentation ${augmentation.description}` : '') +
       (validationSplit !== undefined ? `, validation split ${validationSplit}` : '') +
-      (patience !== undefined ? `, early stopping (patience ${patience})` : ''),
+      (patience !== undefined ? `, early stopping (patience ${patience})` : '') +
+      (flags.diagnose ? ', diagnosing training health' : ''),
   );
   let resumedEpochs = 0;
   if (flags.resume) {
@@ -272,7 +275,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   }
   const started = Date.now();
   const history = await model.fit(sets.train, {
-    epochs, batchSize, callbacks, resumeFrom, validationSplit,
+    epochs, batchSize, callbacks, resumeFrom, validationSplit, diagnose: flags.diagnose === true,
     ...(augmentation ? { augment: (x: Tensor, r: Rng) => augmentation.applyTensor(x, r) } : {}),
     checkpoint: flags.checkpointDir ? { dir: flags.checkpointDir, metadata: { flags: runFlags } } : undefined,
   });
@@ -296,6 +299,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     model: modelName === 'mlp' ? [sets.numFeatures, ...hidden, outputs].join('-') : modelName,
     ...(validationSplit !== undefined ? { validationAccuracy: history.history.valAccuracy?.at(-1) ?? null } : {}),
     ...(history.stoppedEarly ? { stoppedEarly: history.stoppedEarly } : {}),
+    ...(history.diagnostics ? { diagnostics: history.diagnostics } : {}),
     losses: history.history.loss,
   };
   if (flags.save) {
@@ -322,6 +326,15 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   if (flags.json) {
     process.stdout.write(JSON.stringify(result) + '\n');
   } else {
+    const warnings = history.diagnostics;
+    if (warnings) {
+      log(
+        warnings.length === 0
+          ? 'training health: no warnings (dead ReLUs, vanishing and exploding gradients, NaN outputs were watched)'
+          : `training health: ${warnings.length} warning${warnings.length === 1 ? '' : 's'} (` +
+              warnings.map((d) => `${d.kind} in ${d.layer}`).join(', ') + '), see above',
+      );
+    }
     const acc = test.accuracy !== undefined ? `test accuracy ${(100 * test.accuracy).toFixed(2)}%, ` : '';
     log(
       `done in ${seconds.toFixed(1)}s (${Math.round(samplesPerSec).toLocaleString('en')} samples/s): ${acc}test loss ${test.loss.toFixed(4)}` +

@@ -8,7 +8,7 @@
  * without any script; a static renderer shows the first frame over the faint paths.
  */
 import { contourChart, pathColors, type ContourOptions } from './contour.js';
-import { compactSvg, escapeXml, headlessView } from './render.js';
+import { compactSvg, escapeXml, headlessView, seriesOf, type RenderedChart } from './render.js';
 
 export interface AnimationOptions {
   /** Seconds for the whole run (default 8). */
@@ -26,6 +26,14 @@ export async function animatedContourSvg(
   options: ContourOptions,
   animation: AnimationOptions = {},
 ): Promise<string> {
+  return (await animatedContour(options, animation)).svg;
+}
+
+/** The animated contour plot with the names of its paths (see RenderedChart). */
+export async function animatedContour(
+  options: ContourOptions,
+  animation: AnimationOptions = {},
+): Promise<RenderedChart> {
   const chart = contourChart({ ...options, pathOpacity: 0.25 });
   const view = await headlessView(chart);
   try {
@@ -85,7 +93,7 @@ export async function animatedContourSvg(
       `<rect x="${fmt(ox)}" y="${fmt(oy + height + 2)}" width="0" height="3" fill="#333333">` +
         `<animate attributeName="width" values="0;${width};${width}" keyTimes="0;${(run / total).toFixed(5)};1" dur="${total}s" repeatCount="indefinite"/></rect>`,
     );
-    return svg.replace(/<\/svg>\s*$/, parts.join('') + '</svg>');
+    return { svg: svg.replace(/<\/svg>\s*$/, parts.join('') + '</svg>'), series: seriesOf(view) };
   } finally {
     view.finalize();
   }

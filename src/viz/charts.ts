@@ -336,6 +336,8 @@ export interface HistogramGridOptions {
 export function histogramGrid(options: HistogramGridOptions): ChartSpec {
   const bars: Array<Record<string, unknown>> = [];
   for (const cell of options.cells) {
+    // The note sits at the top of its cell, above the highest bar: 1.35 × its count.
+    const top = 1.35 * Math.max(0, ...cell.counts.filter(Number.isFinite));
     cell.counts.forEach((c, i) =>
       bars.push({
         row: cell.row,
@@ -344,6 +346,7 @@ export function histogramGrid(options: HistogramGridOptions): ChartSpec {
         x1: cell.edges[i + 1],
         count: c,
         note: i === 0 ? (cell.note ?? '') : '',
+        top,
       }),
     );
   }
@@ -376,17 +379,22 @@ export function histogramGrid(options: HistogramGridOptions): ChartSpec {
               field: 'x0',
               type: 'quantitative',
               title: options.xTitle,
-              axis: { tickCount: 3, labelFontSize: 9 },
+              // Cells sit 6 px apart: end labels flush inside their own cell.
+              axis: { tickCount: 3, labelFontSize: 9, labelFlush: true },
             },
             x2: { field: 'x1' },
-            y: { field: 'count', type: 'quantitative', title: null, axis: null },
+            y: { field: 'count', type: 'quantitative', title: null, axis: null, scale: { nice: false } },
             y2: { datum: 0 },
           },
         },
         {
           transform: [{ filter: "datum.note != ''" }],
           mark: { type: 'text', align: 'right', baseline: 'top', fontSize: 9, color: '#333' },
-          encoding: { x: { value: options.cellWidth ?? 90 }, y: { value: 0 }, text: { field: 'note' } },
+          encoding: {
+            x: { value: options.cellWidth ?? 90 },
+            y: { field: 'top', type: 'quantitative' },
+            text: { field: 'note' },
+          },
         },
       ],
     },

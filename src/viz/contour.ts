@@ -94,11 +94,21 @@ export function contourChart(options: ContourOptions): ChartSpec {
   const width = options.width ?? 460;
   const aspect = (grid.y[1] - grid.y[0]) / (grid.x[1] - grid.x[0]);
   const height = options.height ?? Math.round(Math.min(1.4, Math.max(0.35, aspect)) * width);
-  // Vega's grid has row 0 at the top of the picture: flip the rows.
-  const flipped: number[] = new Array(grid.nx * grid.ny);
-  for (let j = 0; j < grid.ny; j++) {
-    for (let i = 0; i < grid.nx; i++) flipped[(grid.ny - 1 - j) * grid.nx + i] = grid.values[j * grid.nx + i];
+  // Vega's grid has row 0 at the top of the picture: flip the rows. Marching squares treat
+  // the outside of the grid as below every level and cut each border cell's corner (half a
+  // cell: visible notches on coarse grids), so the grid gets a border that repeats its edge
+  // values, drawn one cell outside the plot and clipped away.
+  const px = grid.nx + 2;
+  const py = grid.ny + 2;
+  const flipped: number[] = new Array(px * py);
+  for (let r = 0; r < py; r++) {
+    const j = grid.ny - 1 - Math.min(grid.ny - 1, Math.max(0, r - 1));
+    for (let c = 0; c < px; c++) {
+      const i = Math.min(grid.nx - 1, Math.max(0, c - 1));
+      flipped[r * px + c] = grid.values[j * grid.nx + i];
+    }
   }
+  const cell = [width / grid.nx, height / grid.ny];
   const thresholds = contourLevels(
     grid.values,
     options.levels ?? (options.logLevels ? 28 : 22),
@@ -255,9 +265,7 @@ export function contourChart(options: ContourOptions): ChartSpec {
     data: [
       {
         name: 'grid',
-        values: [
-          { width: grid.nx, height: grid.ny, values: flipped, scale: [width / grid.nx, height / grid.ny] },
-        ],
+        values: [{ width: px, height: py, values: flipped, scale: cell, translate: [-cell[0], -cell[1]] }],
       },
       { name: 'contours', source: 'grid', transform: [{ type: 'isocontour', thresholds, smooth: true }] },
       { name: 'paths', values: pathRows },

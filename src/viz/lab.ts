@@ -9,16 +9,16 @@ import type { NetworkRun, QuadraticRegimes } from '../lab/lr.js';
 import type { ActivationStudy, NormPropagation } from '../lab/init.js';
 import type { GradientStudy } from '../lab/gradients.js';
 import type { BatchSeries } from '../lab/batch.js';
-import type { Slice1d, Surface2d } from '../lab/landscape.js';
+import type { DirectionNormalization, Slice1d, Surface2d } from '../lab/landscape.js';
 import type { LrFindResult } from '../lab/lrfind.js';
 import type { ApproxResult } from '../lab/approx.js';
 import type { PerceptronStudy } from '../lab/perceptron.js';
 import type { KMeansStudy } from '../lab/kmeans.js';
-import { animatedContourSvg } from './animate.js';
+import { animatedContour } from './animate.js';
 import { heatmapChart, histogramGrid, lineChart, type Series } from './charts.js';
 import { contourChart, type ContourOptions } from './contour.js';
 import { surfaceChart } from './surface.js';
-import { palette, toSvg, type ChartSpec } from './render.js';
+import { palette, renderChart, type ChartSpec, type RenderedChart } from './render.js';
 import type { ReportFigure } from './report.js';
 
 /** A figure before rendering: a chart (or an SVG maker, for animations) with its words. */
@@ -27,12 +27,12 @@ export interface Figure {
   title: string;
   caption: string;
   chart?: ChartSpec;
-  render?: () => Promise<string>;
+  render?: () => Promise<RenderedChart>;
 }
 
 export async function renderFigure(figure: Figure): Promise<ReportFigure> {
-  const svg = figure.render ? await figure.render() : await toSvg(figure.chart!);
-  return { id: figure.id, title: figure.title, caption: figure.caption, svg };
+  const { svg, series } = figure.render ? await figure.render() : await renderChart(figure.chart!);
+  return { id: figure.id, title: figure.title, caption: figure.caption, svg, series };
 }
 
 const sig = (v: number, digits = 2) =>
@@ -222,7 +222,7 @@ export function optimizerFigures(
     title: `${fn.title}: loss against step`,
     caption: gap
       ? 'The gap to the minimum value, f(θₖ) − f*, on a log scale: a straight descending line is linear convergence, a flat stretch is a plateau, and a curve that bends down sharply is an optimiser that has found the right scale.'
-      : 'f(θₖ) on a linear scale: the function is unbounded below, so the faster a curve falls, the sooner that optimiser left the saddle.',
+      : `f(θₖ) on a linear scale, cut at the lowest value f takes in the plotted window (${sig(grid.min)}): the function is unbounded below, so the sooner a curve falls to the floor of the chart, the sooner that optimiser left the saddle.`,
     chart: lineChart({
       title: `${fn.title}: loss against step`,
       xTitle: 'step k',
@@ -230,6 +230,8 @@ export function optimizerFigures(
       logY: gap,
       series: lossSeries,
       legendTitle: 'optimiser (learning rate)',
+      // Unbounded below: one escaping run would flatten the rest, so keep to the window's values.
+      ...(gap ? {} : { yDomain: [grid.min, Math.max(grid.max, ...shown.map((t) => t.losses[0]))] as const }),
       ...(families.length > 1 ? { columns: families.length, width: 230, height: 200 } : { width: 460 }),
     }),
   });
@@ -239,7 +241,7 @@ export function optimizerFigures(
     id: `optimizers-${fn.name}-animation`,
     title: `${fn.title}: animation`,
     caption: `${animated.map((t) => t.optimizer).join(', ')} as an animation, one step per tick on a shared clock, so the quick ones arrive first. (Animated SVG: it plays in a browser; a still renderer shows the start.)`,
-    render: () => animatedContourSvg(contourFor(animated, 'animation')),
+    render: () => animatedContour(contourFor(animated, 'animation')),
   });
   return figures;
 }
@@ -272,7 +274,7 @@ export function lrFigures(
       panel,
     });
     panels.push({
-      name: 'θₖ',
+      name: `θₖ at η = ${run.lr}`,
       x: run.thetas.filter((_, i) => inRange[i]),
       y: run.losses.filter((_, i) => inRange[i]),
       mark: 'linepoint',
@@ -590,21 +592,50 @@ export function batchFigures(series: readonly BatchSeries[], dataName = 'the bun
   ];
 }
 
+/** Where a landscape's weights and data came from, for the captions. */
+export interface LandscapeContext {
+  /** The trained network, as a caption names it (default: the small MLP the lab trains). */
+  subject?: string;
+  /** The samples the loss is computed on (e.g. '600 samples of the training split of digits'). */
+  data?: string;
+  /** How the 2-D plane's directions are normalised (default 'filter'). */
+  normalization?: DirectionNormalization;
+  /** Why no training path is drawn, when `pathPlane` is null. */
+  noPath?: string;
+}
+
+const NORMALIZED = { filter: 'filter-normalised', layer: 'layer-normalised', none: 'raw Gaussian' } as const;
+
+const NORMALIZATION_NOTES = {
+  filter:
+    'With filter normalisation (Li et al., 2018) each unit’s slice of d has the norm of that unit’s weights, so α = 1 is a step as large as the weights themselves in every layer, and different directions give comparable curves.',
+  layer:
+    'With layer normalisation each parameter tensor’s slice of d has the norm of that tensor, so α = 1 is a step as large as each layer’s weights (but units with small weights get relatively larger steps than with filter normalisation).',
+  none: 'The directions are raw Gaussian vectors: their scale ignores the size of each layer’s weights, so the curves are not comparable across networks.',
+} as const;
+
 /** 1-D slices, a 2-D surface around the trained weights, and the surface in the plane of the training path. */
 export function landscapeFigures(
   slices: readonly Slice1d[],
   surface: Surface2d,
   pathPlane: Surface2d | null,
+  context: LandscapeContext = {},
 ): Figure[] {
-  const kindName = { filter: 'filter-normalised', layer: 'layer-normalised', none: 'raw Gaussian' } as const;
+  const planeKind = NORMALIZED[context.normalization ?? 'filter'];
+  const onWhat = `${context.subject ? ` of ${context.subject}` : ''}${context.data ? `, on ${context.data}` : ''}`;
+  const shown = [...new Set(slices.map((s) => s.normalization))];
+  const sliceNote =
+    shown.length > 1
+      ? `${NORMALIZATION_NOTES[shown[0]]} A raw Gaussian direction (dashed) mixes scales and is much sharper.`
+      : NORMALIZATION_NOTES[shown[0] ?? 'filter'];
   const sliceSeries: Series[] = slices.map((s, k) => {
     const same = slices.filter((o) => o.normalization === s.normalization);
     const index = slices.slice(0, k + 1).filter((o) => o.normalization === s.normalization).length;
     return {
-      name: `${kindName[s.normalization]} direction${same.length > 1 ? ` ${index}` : ''}`,
+      name: `${NORMALIZED[s.normalization]} direction${same.length > 1 ? ` ${index}` : ''}`,
       x: s.alphas,
       y: s.losses,
-      dashed: s.normalization !== 'filter',
+      dashed: shown.length > 1 && s.normalization !== shown[0],
     };
   });
   const grid = (s: Surface2d) => ({
@@ -624,9 +655,7 @@ export function landscapeFigures(
     {
       id: 'landscape-1d',
       title: 'The loss along random directions',
-      caption:
-        'J(θ* + αd) around the trained weights θ* for random Gaussian directions d. With filter normalisation (Li et al., 2018) each unit’s slice of d has the norm of that unit’s weights, ' +
-        'so α = 1 is a step as large as the weights themselves in every layer, and different directions give comparable curves. A raw Gaussian direction (dashed) mixes scales and is much sharper.',
+      caption: `J(θ* + αd) around the trained weights θ*${onWhat}, for random Gaussian directions d. ${sliceNote}`,
       chart: lineChart({
         title: 'Loss along random directions through the trained weights',
         xTitle: 'α',
@@ -640,10 +669,14 @@ export function landscapeFigures(
       id: 'landscape-2d',
       title: 'The loss on a random plane',
       caption:
-        'J(θ* + αd + βe) for two filter-normalised random directions. The trained weights (star) sit in a wide, nearly convex basin: seen along random directions, the landscape of a small well-trained MLP is smooth.',
+        `J(θ* + αd + βe) for two ${planeKind} random directions d, e${context.subject ? ` around the weights θ* of ${context.subject}` : ''}${context.data ? `, on ${context.data}` : ''}. ` +
+        (context.subject
+          ? 'How wide and how round the basin around the trained weights (star) is says how much the loss cares about perturbations of the weights of this relative size; a narrow or lopsided basin is a sharp minimum.'
+          : 'The trained weights (star) sit in a wide, nearly convex basin: seen along random directions, the landscape of a small well-trained MLP is smooth.') +
+        (pathPlane?.path || !context.noPath ? '' : ` ${context.noPath}`),
       chart: contourChart({
         title: 'Loss on a random plane through the trained weights',
-        subtitle: 'filter-normalised directions d, e',
+        subtitle: `${planeKind} directions d, e`,
         grid: grid(surface),
         logLevels: true,
         xTitle: 'α',
@@ -660,7 +693,7 @@ export function landscapeFigures(
         'The loss over the random plane drawn as a relief (height and colour on a log scale): the bowl around the trained weights, and how steeply it rises towards the edges of the plane.',
       chart: surfaceChart({
         title: 'Loss surface around the trained weights',
-        subtitle: 'J(θ* + αd + βe), filter-normalised d, e; log scale',
+        subtitle: `J(θ* + αd + βe), ${planeKind} d, e; log scale`,
         grid: grid(surface),
         log: true,
         xTitle: 'α',
@@ -752,7 +785,7 @@ export function approxFigures(widths: ApproxResult, deepWide: ApproxResult): Fig
         yTitle: 'f(x)',
         series: panels(widths),
         columns: Math.min(widths.fits.length, 5),
-        width: 170,
+        width: 150,
         height: 140,
       }),
     },
@@ -854,13 +887,23 @@ export function perceptronFigures(studies: readonly PerceptronStudy[]): Figure[]
     series.push({ name: 'backprop (sigmoid + cross-entropy)', ...bLine, color: '#333333', dashed: true });
     const pErr = s.perceptron.errors[s.perceptron.errors.length - 1];
     const bErr = s.backprop.errors[s.backprop.errors.length - 1];
+    const signed = (v: number) => `${v < 0 ? '−' : '+'} ${sig(Math.abs(v))}`;
+    // A line the last update pushed out of the picture is named instead of drawn.
+    const outside = (label: string, w: readonly number[], b: number, drawn: { x: number[] }) =>
+      drawn.x.length > 0
+        ? ''
+        : ` The ${label}’s final line, ${sig(w[0]).replace('-', '−')}·x₁ ${signed(w[1])}·x₂ ${signed(b)} = 0, lies outside the plotted area.`;
+    const missing =
+      outside('perceptron rule', s.perceptron.w, s.perceptron.b, pLine) +
+      outside('backprop', s.backprop.w, s.backprop.b, bLine);
     figures.push({
       id: `perceptron-${s.name}`,
       title: `Perceptron rule and backprop: ${s.title}`,
       caption:
-        s.name === 'separable'
+        (s.name === 'separable'
           ? `${s.points.length} points in two linearly separable classes. The perceptron rule ${s.perceptron.converged ? `stopped after ${s.perceptron.errors.length} epochs (${s.perceptron.updates} corrections) with no mistakes, as Novikoff’s theorem promises` : 'did not finish within the epochs allowed'}; its line separates the classes but sits wherever the last correction left it. Gradient descent on the cross-entropy keeps pushing the line away from both classes (${bErr} training errors at the end).`
-          : `${s.points.length} points in two overlapping classes: no line separates them. The perceptron rule never settles — every epoch some point is wrong and drags the line — and ends wherever it stops (${pErr} mistakes in its last epoch). Gradient descent on the smooth cross-entropy converges to the line of best compromise (${bErr} training errors).`,
+          : `${s.points.length} points in two overlapping classes: no line separates them. The perceptron rule never settles — every epoch some point is wrong and drags the line — and ends wherever it stops (${pErr} mistakes in its last epoch). Gradient descent on the smooth cross-entropy converges to the line of best compromise (${bErr} training errors).`) +
+        missing,
       chart: lineChart({
         title: `The perceptron rule and backprop: ${s.title}`,
         xTitle: 'x₁',
@@ -939,15 +982,30 @@ export function kmeansFigures(study: KMeansStudy): Figure[] {
     {
       id: 'kmeans-cost',
       title: 'K-means: batch against stochastic updates',
-      caption:
-        `The same cost J, the same start. Lloyd’s batch step needs a whole pass per update and falls in a few large steps; the online (SGD) updates move after every point and are most of the way down within the first pass. With η = 1/nₖ each centre is the running mean of its points and settles; with a constant η it keeps jittering around the minimum. Final values: ${finals}.`,
-      chart: lineChart({ title: 'K-means cost J against passes over the data', xTitle: 'passes over the data', yTitle: 'J (mean squared distance to the nearest centre)', series: costSeries, width: 520, height: 300, logY: true }),
+      caption: `The same cost J, the same start. Lloyd’s batch step needs a whole pass per update and falls in a few large steps; the online (SGD) updates move after every point and are most of the way down within the first pass. With η = 1/nₖ each centre is the running mean of its points and settles; with a constant η it keeps jittering around the minimum. Final values: ${finals}.`,
+      chart: lineChart({
+        title: 'K-means cost J against passes over the data',
+        xTitle: 'passes over the data',
+        yTitle: 'J (mean squared distance to the nearest centre)',
+        series: costSeries,
+        width: 520,
+        height: 300,
+        logY: true,
+      }),
     },
     {
       id: 'kmeans-centres',
       title: 'Where the centres end',
-      caption: 'The data (grey, four blobs) and the final centres of each method. All three find the blobs; the constant-η run sits slightly off, pulled by the last points it saw.',
-      chart: lineChart({ title: 'Final centres', xTitle: 'x₁', yTitle: 'x₂', series: [...points, ...centres], width: 420, height: 380 }),
+      caption:
+        'The data (grey, four blobs) and the final centres of each method. All three find the blobs; the constant-η run sits slightly off, pulled by the last points it saw.',
+      chart: lineChart({
+        title: 'Final centres',
+        xTitle: 'x₁',
+        yTitle: 'x₂',
+        series: [...points, ...centres],
+        width: 420,
+        height: 380,
+      }),
     },
   ];
 }

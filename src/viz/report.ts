@@ -12,6 +12,11 @@ export interface ReportFigure {
   /** What the figure shows and what to notice (plain text; paragraphs split on blank lines). */
   caption: string;
   svg: string;
+  /**
+   * The series the figure's colours tell apart (RenderedChart.series); written on the
+   * figure as data-series (JSON) for scripts and tests that check the page.
+   */
+  series?: readonly string[];
 }
 
 export interface ReportSection {
@@ -65,7 +70,9 @@ export function reportHtml(options: ReportOptions): string {
     .map((s) => {
       const figures = s.figures
         .map(
-          (f) => `<figure id="${escapeXml(f.id)}">
+          (
+            f,
+          ) => `<figure id="${escapeXml(f.id)}"${f.series ? ` data-series="${escapeXml(JSON.stringify(f.series))}"` : ''}>
 <h3>${escapeXml(f.title)}</h3>
 <div class="chart">${inlineSvg(f.svg)}</div>
 <figcaption>${paragraphs(f.caption)}</figcaption>

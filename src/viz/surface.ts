@@ -157,7 +157,9 @@ export function surfaceChart(options: SurfaceOptions): ChartSpec {
         },
       },
       {
+        // The edge labels are the plot's axis titles (and marked so, as Vega marks its axes' titles).
         type: 'text',
+        role: 'axis-title',
         from: { data: 'labels' },
         encode: {
           enter: {
