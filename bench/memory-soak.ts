@@ -17,7 +17,11 @@ if (process.argv.includes('--backend')) setBackend(arg('backend', 'auto'));
 setSeed(3);
 const sets = data.digits();
 const model = new train.Model(
-  nn.sequential([nn.dense({ units: 64, activation: 'relu' }), nn.dense({ units: 32, activation: 'relu' }), nn.dense({ units: 10 })]),
+  nn.sequential([
+    nn.dense({ units: 64, activation: 'relu' }),
+    nn.dense({ units: 32, activation: 'relu' }),
+    nn.dense({ units: 10 }),
+  ]),
 ).compile({ optimizer: 'adam', lr: 1e-3, loss: 'crossEntropy', metrics: ['accuracy'] });
 const rss: number[] = [];
 const tensors = new Set<number>();
@@ -32,7 +36,9 @@ await model.fit(sets.train, {
         rss.push(m.rss);
         tensors.add(memory().numTensors);
         if (epoch % 10 === 0 || epoch === epochs - 1) {
-          console.log(`epoch ${epoch}\trss ${(m.rss / 1e6).toFixed(1)} MB\theap ${(m.heapUsed / 1e6).toFixed(1)}/${(m.heapTotal / 1e6).toFixed(1)} MB\tlive tensors ${memory().numTensors}`);
+          console.log(
+            `epoch ${epoch}\trss ${(m.rss / 1e6).toFixed(1)} MB\theap ${(m.heapUsed / 1e6).toFixed(1)}/${(m.heapTotal / 1e6).toFixed(1)} MB\tlive tensors ${memory().numTensors}`,
+          );
         }
       },
     },
@@ -41,6 +47,8 @@ await model.fit(sets.train, {
 for (const from of [warmup, Math.floor(epochs / 2)]) {
   const ref = rss[from];
   const worst = Math.max(...rss.slice(from).map((r) => Math.abs(r - ref) / ref));
-  console.log(`largest RSS deviation after epoch ${from}: ${(100 * worst).toFixed(1)}% (backend ${getBackend().name})`);
+  console.log(
+    `largest RSS deviation after epoch ${from}: ${(100 * worst).toFixed(1)}% (backend ${getBackend().name})`,
+  );
 }
 console.log(`distinct live tensor counts across epochs: ${[...tensors].join(', ')}`);

@@ -44,7 +44,9 @@ for (const name of Object.keys(optim.optimizers)) {
   for (let i = 0; i < steps; i++) tidy(() => opt.step());
   const ms = (performance.now() - t0) / steps;
   const after = memory();
-  console.log(`| ${name} | ${ms.toFixed(2)} | ${after.numTensors - before.numTensors} | ${after.totalBytes - before.totalBytes} |`);
+  console.log(
+    `| ${name} | ${ms.toFixed(2)} | ${after.numTensors - before.numTensors} | ${after.totalBytes - before.totalBytes} |`,
+  );
   opt.dispose();
   for (const p of params) p.dispose();
 }

@@ -16,11 +16,18 @@ function arg(name: string, fallback: string): string {
 const epochs = arg('epochs', '20');
 const seed = arg('seed', '1');
 const bin = fileURLToPath(new URL('../../bin/descent.js', import.meta.url));
-const rows = ['| optimizer | test accuracy | test loss | seconds | samples/s |', '| --- | --- | --- | --- | --- |'];
+const rows = [
+  '| optimizer | test accuracy | test loss | seconds | samples/s |',
+  '| --- | --- | --- | --- | --- |',
+];
 for (const name of Object.keys(optimizers)) {
-  const run = spawnSync(process.execPath, [bin, 'train', '--optimizer', name, '--epochs', epochs, '--seed', seed, '--json'], {
-    encoding: 'utf8',
-  });
+  const run = spawnSync(
+    process.execPath,
+    [bin, 'train', '--optimizer', name, '--epochs', epochs, '--seed', seed, '--json'],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (run.status !== 0) {
     rows.push(`| ${name} | failed: ${run.stderr.trim().split('\n').at(-1)} | | | |`);
   } else {
@@ -31,5 +38,7 @@ for (const name of Object.keys(optimizers)) {
   }
   console.error(rows.at(-1));
 }
-console.log(`descent train --optimizer X --epochs ${epochs} --seed ${seed} (digits, MLP 64-64-32-10 relu, batch 32, default hyper-parameters)\n`);
+console.log(
+  `descent train --optimizer X --epochs ${epochs} --seed ${seed} (digits, MLP 64-64-32-10 relu, batch 32, default hyper-parameters)\n`,
+);
 console.log(rows.join('\n'));

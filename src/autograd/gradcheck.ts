@@ -40,7 +40,8 @@ export function gradcheck(
 ): GradcheckResult {
   const { eps = 1e-6, tolerance = 1e-6, seed = 1 } = options;
   for (const [i, x] of inputs.entries()) {
-    if (x.dtype !== 'float64') throw new ConfigError(`gradcheck: input ${i} is ${x.dtype}; gradcheck needs float64 inputs.`);
+    if (x.dtype !== 'float64')
+      throw new ConfigError(`gradcheck: input ${i} is ${x.dtype}; gradcheck needs float64 inputs.`);
   }
   return tidy(() => {
     const base = inputs.map((x) => Float64Array.from(x.dataSync()));
@@ -51,7 +52,9 @@ export function gradcheck(
     for (let j = 0; j < v.length; j++) v[j] = rng.uniformIn(-1, 1);
     const cotangent = new Tensor(out.backend.upload('float64', v), out.shape, 'float64', out.backend);
     backward(out, cotangent);
-    const analytic = leaves.map((l) => (l.grad ? Float64Array.from(l.grad.dataSync()) : new Float64Array(l.size)));
+    const analytic = leaves.map((l) =>
+      l.grad ? Float64Array.from(l.grad.dataSync()) : new Float64Array(l.size),
+    );
 
     const loss = (values: Float64Array[]): number =>
       tidy(() =>

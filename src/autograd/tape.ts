@@ -112,7 +112,9 @@ export function backward(root: Tensor, seed?: Tensor): void {
     seed = new Tensor(storage, root.shape, root.dtype, root.backend);
     ownSeed = true;
   } else if (!sameShape(seed.shape, root.shape)) {
-    throw new ShapeError(`backward(): seed shape ${formatShape(seed.shape)} must equal the root's ${formatShape(root.shape)}.`);
+    throw new ShapeError(
+      `backward(): seed shape ${formatShape(seed.shape)} must equal the root's ${formatShape(root.shape)}.`,
+    );
   }
 
   // Pending gradients, with a count of how many entries hold each tensor so that a
@@ -138,7 +140,16 @@ export function backward(root: Tensor, seed?: Tensor): void {
     if (!fn) {
       // A leaf: accumulate into .grad, which belongs to the leaf from now on.
       if (t.grad && !t.grad.isDisposed) {
-        t.backend.binary('add', t.grad.storage, t.shape, g.storage, g.shape, t.grad.storage, t.shape, t.dtype);
+        t.backend.binary(
+          'add',
+          t.grad.storage,
+          t.shape,
+          g.storage,
+          g.shape,
+          t.grad.storage,
+          t.shape,
+          t.dtype,
+        );
       } else {
         t.grad = keep(copyOf(g));
       }

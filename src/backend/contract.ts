@@ -32,12 +32,27 @@ export interface Storage {
  * leakyRelu/elu: p0 = α; clamp: p0 = min, p1 = max; powScalar: p0 = exponent.
  */
 export type UnaryOp =
-  | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'square' | 'reciprocal'
-  | 'sigmoid' | 'tanh' | 'relu' | 'step' | 'leakyRelu' | 'elu' | 'softplus'
-  | 'clamp' | 'powScalar';
+  | 'neg'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'abs'
+  | 'sign'
+  | 'square'
+  | 'reciprocal'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'step'
+  | 'leakyRelu'
+  | 'elu'
+  | 'softplus'
+  | 'clamp'
+  | 'powScalar';
 
 /** Element-wise functions of two arguments, with numpy broadcasting. Comparisons give 1 or 0. */
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min' | 'eq' | 'gt' | 'ge' | 'lt' | 'le';
+export type BinaryOp =
+  'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min' | 'eq' | 'gt' | 'ge' | 'lt' | 'le';
 
 export type ReduceOp = 'sum' | 'max' | 'min';
 export type ArgReduceOp = 'argmax' | 'argmin';
@@ -96,13 +111,26 @@ export interface Backend {
    * whichever makes the derivative cheapest: sigmoid′ = y(1 − y), relu′ = [x > 0] …).
    */
   unaryGrad(
-    op: UnaryOp, x: Storage, y: Storage, dy: Storage, dx: Storage, dtype: DType, size: number,
-    p0?: number, p1?: number,
+    op: UnaryOp,
+    x: Storage,
+    y: Storage,
+    dy: Storage,
+    dx: Storage,
+    dtype: DType,
+    size: number,
+    p0?: number,
+    p1?: number,
   ): void;
   /** out = a ∘ b with numpy broadcasting; shapes are already validated and `outShape` computed. */
   binary(
-    op: BinaryOp, a: Storage, aShape: readonly number[], b: Storage, bShape: readonly number[],
-    out: Storage, outShape: readonly number[], dtype: DType,
+    op: BinaryOp,
+    a: Storage,
+    aShape: readonly number[],
+    b: Storage,
+    bShape: readonly number[],
+    out: Storage,
+    outShape: readonly number[],
+    dtype: DType,
   ): void;
 
   // ---- reductions and axis-wise ops ------------------------------------------------
@@ -131,8 +159,13 @@ export interface Backend {
    * the rest of `out` is left untouched.
    */
   copyRegion(
-    x: Storage, srcShape: readonly number[], src: Region,
-    out: Storage, dstShape: readonly number[], dst: Region, dtype: DType,
+    x: Storage,
+    srcShape: readonly number[],
+    src: Region,
+    out: Storage,
+    dstShape: readonly number[],
+    dst: Region,
+    dtype: DType,
   ): void;
   /** out[o, j, i] = x[o, indices[j], i]; out is [outer, indices.length, inner]; indices int32. */
   gather(x: Storage, view: AxisView, indices: Storage, count: number, out: Storage, dtype: DType): void;

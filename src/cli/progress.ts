@@ -34,8 +34,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): C
       bar = new cliProgress.SingleBar(
         {
           stream,
-          format:
-            `epoch {epoch}/${epochs} {bar} {value}/{total} batches | loss {loss} | acc {acc} | {speed} samples/s | ETA {eta_total}`,
+          format: `epoch {epoch}/${epochs} {bar} {value}/{total} batches | loss {loss} | acc {acc} | {speed} samples/s | ETA {eta_total}`,
           barCompleteChar: '█',
           barIncompleteChar: '░',
           barsize: 24,
@@ -45,7 +44,13 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): C
         },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(batchesPerEpoch, 0, { epoch: epoch + 1, loss: '—', acc: fmt(lastAccuracy), speed: '—', eta_total: '—' });
+      bar.start(batchesPerEpoch, 0, {
+        epoch: epoch + 1,
+        loss: '—',
+        acc: fmt(lastAccuracy),
+        speed: '—',
+        eta_total: '—',
+      });
     },
     onBatchEnd(info: BatchEnd) {
       if (!bar) return;
@@ -60,7 +65,10 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): C
     },
     onEpochEnd(info: EpochEnd) {
       lastAccuracy = info.logs.accuracy;
-      const val = info.logs.valLoss !== undefined ? ` | val loss ${fmt(info.logs.valLoss)} | val acc ${fmt(info.logs.valAccuracy)}` : '';
+      const val =
+        info.logs.valLoss !== undefined
+          ? ` | val loss ${fmt(info.logs.valLoss)} | val acc ${fmt(info.logs.valAccuracy)}`
+          : '';
       if (bar) {
         bar.update(batchesPerEpoch, { loss: fmt(info.logs.loss), acc: fmt(info.logs.accuracy) });
         bar.stop();

@@ -17,7 +17,15 @@ import { Model } from '../train/model.js';
 import { earlyStopping, type Callback } from '../train/callbacks.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { progressReporter } from './progress.js';
-import { buildNetwork, checkModelName, describeNetwork, isImageSet, loadImageData, parseLimit, type NetworkSpec } from './networks.js';
+import {
+  buildNetwork,
+  checkModelName,
+  describeNetwork,
+  isImageSet,
+  loadImageData,
+  parseLimit,
+  type NetworkSpec,
+} from './networks.js';
 import { latestCheckpoint, readCheckpointInfo } from '../io/checkpoint.js';
 
 export interface TrainFlags {
@@ -68,20 +76,40 @@ export interface TrainFlags {
 const BATCH_METHODS = ['rprop', 'quickprop', 'lbfgs', 'newton'];
 
 const RUN_FLAGS = [
-  'data', 'hidden', 'activation', 'loss', 'optimizer', 'lr', 'batchSize', 'seed', 'testFraction',
-  'momentum', 'schedule', 'clipValue', 'clipNorm', 'l1', 'l2', 'weightDecay', 'damping',
-  'model', 'augment', 'validationSplit', 'limit',
+  'data',
+  'hidden',
+  'activation',
+  'loss',
+  'optimizer',
+  'lr',
+  'batchSize',
+  'seed',
+  'testFraction',
+  'momentum',
+  'schedule',
+  'clipValue',
+  'clipNorm',
+  'l1',
+  'l2',
+  'weightDecay',
+  'damping',
+  'model',
+  'augment',
+  'validationSplit',
+  'limit',
 ] as const;
 
 function positiveNumber(flag: string, text: string): number {
   const v = Number(text);
-  if (!Number.isFinite(v) || v <= 0) throw new ConfigError(`${flag} must be a positive number, got '${text}'.`);
+  if (!Number.isFinite(v) || v <= 0)
+    throw new ConfigError(`${flag} must be a positive number, got '${text}'.`);
   return v;
 }
 
 function positiveInt(flag: string, text: string): number {
   const v = Number(text);
-  if (!Number.isInteger(v) || v <= 0) throw new ConfigError(`${flag} must be a positive integer, got '${text}'.`);
+  if (!Number.isInteger(v) || v <= 0)
+    throw new ConfigError(`${flag} must be a positive integer, got '${text}'.`);
   return v;
 }
 
@@ -90,21 +118,27 @@ function parseHidden(text: string): number[] {
   return text.split(',').map((part) => {
     const v = Number(part.trim());
     if (!Number.isInteger(v) || v <= 0) {
-      throw new ConfigError(`--hidden must be a comma-separated list of positive layer sizes (e.g. 64,32), got '${text}'.`);
+      throw new ConfigError(
+        `--hidden must be a comma-separated list of positive layer sizes (e.g. 64,32), got '${text}'.`,
+      );
     }
     return v;
   });
 }
 
 /** Adapts a loss to the data set's integer labels: one-hot rows for mse/sse/kl, a column for binary losses. */
-export function lossForLabels(name: string, numClasses: number): { loss: LossFn; outputs: number; outputActivation?: ActivationName } {
+export function lossForLabels(
+  name: string,
+  numClasses: number,
+): { loss: LossFn; outputs: number; outputActivation?: ActivationName } {
   const base = getLoss(name);
   switch (name) {
     case 'crossEntropy':
       return { loss: base, outputs: numClasses };
     case 'binaryCrossEntropy':
     case 'binaryCrossEntropyFromLogits':
-      if (numClasses !== 2) throw new ConfigError(`--loss ${name} needs a data set with 2 classes; this one has ${numClasses}.`);
+      if (numClasses !== 2)
+        throw new ConfigError(`--loss ${name} needs a data set with 2 classes; this one has ${numClasses}.`);
       return {
         loss: (p: Tensor, y: Tensor) => base(p, reshape(cast(y, p.dtype), [y.size, 1])),
         outputs: 1,
@@ -112,23 +146,34 @@ export function lossForLabels(name: string, numClasses: number): { loss: LossFn;
       };
     default:
       return {
-        loss: (p: Tensor, y: Tensor) => base(p, oneHot(y, numClasses, p.dtype === 'float64' ? 'float64' : 'float32')),
+        loss: (p: Tensor, y: Tensor) =>
+          base(p, oneHot(y, numClasses, p.dtype === 'float64' ? 'float64' : 'float32')),
         outputs: numClasses,
         outputActivation: 'softmax',
       };
   }
 }
 
-export function loadData(name: string, testFraction: number, options: { dataDir?: string; limit?: number } = {}): data.SplitSets {
+export function loadData(
+  name: string,
+  testFraction: number,
+  options: { dataDir?: string; limit?: number } = {},
+): data.SplitSets {
   // Fashion-MNIST and MNIST come with their own test set (testFraction does not apply).
   if (isImageSet(name)) return loadImageData(name, { dir: options.dataDir, limit: options.limit });
-  if ((data.syntheticNames as readonly string[]).includes(name)) return data.synthetic(name, { testFraction });
+  if ((data.syntheticNames as readonly string[]).includes(name))
+    return data.synthetic(name, { testFraction });
   if (name === 'digits') return data.digits({ testFraction });
   if (/\.(csv|csv\.gz)$/i.test(name) || existsSync(name)) {
     if (!existsSync(name)) throw new ConfigError(`--data: file '${name}' does not exist.`);
     return data.csv(name, { testFraction });
   }
-  return unknownName('data set', name, ['digits', ...data.imageSetNames, ...data.syntheticNames, '<file.csv>']);
+  return unknownName('data set', name, [
+    'digits',
+    ...data.imageSetNames,
+    ...data.syntheticNames,
+    '<file.csv>',
+  ]);
 }
 
 function channelStats(sets: data.ImageSets): { mean: number[]; std: number[] } | null {
@@ -146,13 +191,17 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   // Validate everything first, so a typo fails before any work.
   // Without --lr each optimiser uses its documented default; plain sgd's is 0.1 here (the
   // library's sgd() default is Keras's 0.01, too slow for the default 20-epoch run).
-  const lr = flags.lr !== undefined ? positiveNumber('--lr', flags.lr) : flags.optimizer === 'sgd' ? 0.1 : undefined;
+  const lr =
+    flags.lr !== undefined ? positiveNumber('--lr', flags.lr) : flags.optimizer === 'sgd' ? 0.1 : undefined;
   // Rprop, QuickProp, L-BFGS and Newton are batch methods: by default they see the whole
   // training set each step, for more steps; Newton defaults to a model small enough for its Hessian.
   const batchMethod = BATCH_METHODS.includes(flags.optimizer);
   const batchSizeText = flags.batchSize ?? (batchMethod ? 'full' : '32');
   const batchSizeFlag = batchSizeText === 'full' ? 'full' : positiveInt('--batch-size', batchSizeText);
-  const epochs = positiveInt('--epochs', flags.epochs ?? (flags.optimizer === 'newton' ? '10' : batchMethod ? '100' : '20'));
+  const epochs = positiveInt(
+    '--epochs',
+    flags.epochs ?? (flags.optimizer === 'newton' ? '10' : batchMethod ? '100' : '20'),
+  );
   const seed = Number(flags.seed);
   if (!Number.isInteger(seed)) throw new ConfigError(`--seed must be an integer, got '${flags.seed}'.`);
   const testFraction = positiveNumber('--test-fraction', flags.testFraction);
@@ -160,27 +209,41 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   const limit = parseLimit(flags.limit);
   const imageData = isImageSet(flags.data);
   if (modelName !== 'mlp' && !imageData) {
-    throw new ConfigError(`--model ${modelName} is a convolutional network and needs image data (--data ${data.imageSetNames.join(' or ')}); use --model mlp for '${flags.data}'.`);
+    throw new ConfigError(
+      `--model ${modelName} is a convolutional network and needs image data (--data ${data.imageSetNames.join(' or ')}); use --model mlp for '${flags.data}'.`,
+    );
   }
-  if (flags.dataDir !== undefined && !imageData) throw new ConfigError(`--data-dir applies to --data ${data.imageSetNames.join(' or ')}.`);
-  if (flags.augment !== undefined && !imageData) throw new ConfigError(`--augment needs image data (--data ${data.imageSetNames.join(' or ')}).`);
+  if (flags.dataDir !== undefined && !imageData)
+    throw new ConfigError(`--data-dir applies to --data ${data.imageSetNames.join(' or ')}.`);
+  if (flags.augment !== undefined && !imageData)
+    throw new ConfigError(`--augment needs image data (--data ${data.imageSetNames.join(' or ')}).`);
   const augmentation = flags.augment !== undefined ? data.augmenter(flags.augment) : null;
   const patience = flags.earlyStopping === undefined ? undefined : Number(flags.earlyStopping);
   if (patience !== undefined && !(Number.isInteger(patience) && patience >= 0)) {
-    throw new ConfigError(`--early-stopping must be a patience in epochs (an integer ≥ 0), got '${flags.earlyStopping}'.`);
+    throw new ConfigError(
+      `--early-stopping must be a patience in epochs (an integer ≥ 0), got '${flags.earlyStopping}'.`,
+    );
   }
-  const validationSplit = flags.validationSplit !== undefined ? Number(flags.validationSplit) : patience !== undefined ? 0.1 : undefined;
+  const validationSplit =
+    flags.validationSplit !== undefined
+      ? Number(flags.validationSplit)
+      : patience !== undefined
+        ? 0.1
+        : undefined;
   if (validationSplit !== undefined && !(validationSplit > 0 && validationSplit < 1)) {
     throw new ConfigError(`--validation-split must be a fraction in (0, 1), got '${flags.validationSplit}'.`);
   }
   const hidden = parseHidden(flags.hidden ?? (flags.optimizer === 'newton' ? 'none' : '64,32'));
-  if (!(activationNames as readonly string[]).includes(flags.activation)) unknownName('activation', flags.activation, activationNames);
+  if (!(activationNames as readonly string[]).includes(flags.activation))
+    unknownName('activation', flags.activation, activationNames);
   if (!(flags.optimizer in optimizers)) unknownName('optimizer', flags.optimizer, Object.keys(optimizers));
   const optionalNumber = (flag: string, text: string | undefined, allowZero = true): number | undefined => {
     if (text === undefined) return undefined;
     const v = Number(text);
     if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
-      throw new ConfigError(`${flag} must be a ${allowZero ? 'non-negative' : 'positive'} number, got '${text}'.`);
+      throw new ConfigError(
+        `${flag} must be a ${allowZero ? 'non-negative' : 'positive'} number, got '${text}'.`,
+      );
     }
     return v;
   };
@@ -201,10 +264,15 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   };
   // Build once now so that bad combinations (--momentum with adam, a malformed --schedule) fail before any work.
   buildOptimizer(optimizerOptions);
-  if (flags.loss !== undefined && !(flags.loss in losses)) unknownName('loss', flags.loss, Object.keys(losses));
+  if (flags.loss !== undefined && !(flags.loss in losses))
+    unknownName('loss', flags.loss, Object.keys(losses));
   if (flags.backend && flags.backend !== 'auto') await initBackend(flags.backend);
-  if (flags.resume && !flags.checkpointDir) throw new ConfigError('--resume needs --checkpoint-dir DIR (the folder of the checkpoints to continue from).');
-  if (flags.checkpointDir !== undefined && flags.checkpointDir === '') throw new ConfigError('--checkpoint-dir must be a folder path.');
+  if (flags.resume && !flags.checkpointDir)
+    throw new ConfigError(
+      '--resume needs --checkpoint-dir DIR (the folder of the checkpoints to continue from).',
+    );
+  if (flags.checkpointDir !== undefined && flags.checkpointDir === '')
+    throw new ConfigError('--checkpoint-dir must be a folder path.');
   if (flags.save !== undefined && flags.save === '') throw new ConfigError('--save must be a folder path.');
   const runFlags = Object.fromEntries(RUN_FLAGS.map((k) => [k, flags[k] ?? null]));
   let resumeFrom: string | undefined;
@@ -213,11 +281,15 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     if (resumeFrom) {
       // Resuming with other settings would silently train something else: refuse, naming the differences.
       const saved = readCheckpointInfo(resumeFrom).metadata.flags as Record<string, unknown> | undefined;
-      const differences = RUN_FLAGS.filter((k) => saved && JSON.stringify(saved[k] ?? null) !== JSON.stringify(runFlags[k]));
+      const differences = RUN_FLAGS.filter(
+        (k) => saved && JSON.stringify(saved[k] ?? null) !== JSON.stringify(runFlags[k]),
+      );
       if (differences.length > 0) {
         throw new ConfigError(
           `--resume: ${resumeFrom} was made with other settings (` +
-            differences.map((k) => `${k}: ${JSON.stringify(saved![k])} there, ${JSON.stringify(runFlags[k])} now`).join('; ') +
+            differences
+              .map((k) => `${k}: ${JSON.stringify(saved![k])} there, ${JSON.stringify(runFlags[k])} now`)
+              .join('; ') +
             '). Use the same flags, or another --checkpoint-dir.',
         );
       }
@@ -228,7 +300,10 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   const sets = loadData(flags.data, testFraction, { dataDir: flags.dataDir, limit });
   if (limit !== undefined && !imageData && limit < sets.train.length) {
     const all = sets.train;
-    sets.train = all.subset(Int32Array.from({ length: limit }, (_, i) => i), all.name);
+    sets.train = all.subset(
+      Int32Array.from({ length: limit }, (_, i) => i),
+      all.name,
+    );
     all.dispose();
   }
   const batchSize = batchSizeFlag === 'full' ? sets.train.length : batchSizeFlag;
@@ -247,7 +322,12 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     outputActivation,
   };
   const model = new Model(buildNetwork(network));
-  model.compile({ optimizer: buildOptimizer(optimizerOptions), lr, loss, metrics: regression ? [] : ['accuracy'] });
+  model.compile({
+    optimizer: buildOptimizer(optimizerOptions),
+    lr,
+    loss,
+    metrics: regression ? [] : ['accuracy'],
+  });
 
   const callbacks: Callback[] = flags.json ? [] : [progressReporter()];
   if (patience !== undefined) callbacks.push(earlyStopping({ patience, restoreBestWeights: true }));
@@ -275,14 +355,22 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   }
   const started = Date.now();
   const history = await model.fit(sets.train, {
-    epochs, batchSize, callbacks, resumeFrom, validationSplit, diagnose: flags.diagnose === true,
+    epochs,
+    batchSize,
+    callbacks,
+    resumeFrom,
+    validationSplit,
+    diagnose: flags.diagnose === true,
     ...(augmentation ? { augment: (x: Tensor, r: Rng) => augmentation.applyTensor(x, r) } : {}),
     checkpoint: flags.checkpointDir ? { dir: flags.checkpointDir, metadata: { flags: runFlags } } : undefined,
   });
   const seconds = (Date.now() - started) / 1000;
   const test = await model.evaluate(sets.test);
   // The samples trained on (the validation part, as fit splits it, is only evaluated).
-  const trainSamples = validationSplit !== undefined ? sets.train.length - Math.max(1, Math.round(sets.train.length * validationSplit)) : sets.train.length;
+  const trainSamples =
+    validationSplit !== undefined
+      ? sets.train.length - Math.max(1, Math.round(sets.train.length * validationSplit))
+      : sets.train.length;
   const samplesPerSec = (trainSamples * Math.max(0, history.epochs.length - resumedEpochs)) / seconds;
 
   const result = {
@@ -297,23 +385,42 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     seed,
     data: sets.name,
     model: modelName === 'mlp' ? [sets.numFeatures, ...hidden, outputs].join('-') : modelName,
-    ...(validationSplit !== undefined ? { validationAccuracy: history.history.valAccuracy?.at(-1) ?? null } : {}),
+    ...(validationSplit !== undefined
+      ? { validationAccuracy: history.history.valAccuracy?.at(-1) ?? null }
+      : {}),
     ...(history.stoppedEarly ? { stoppedEarly: history.stoppedEarly } : {}),
     ...(history.diagnostics ? { diagnostics: history.diagnostics } : {}),
     losses: history.history.loss,
   };
   if (flags.save) {
-    const standardizer = sets.standardizer ? { mean: Array.from(sets.standardizer.mean), std: Array.from(sets.standardizer.std) } : null;
+    const standardizer = sets.standardizer
+      ? { mean: Array.from(sets.standardizer.mean), std: Array.from(sets.standardizer.std) }
+      : null;
     await model.save(flags.save, {
       metadata: {
         seed,
         data: {
-          name: flags.data, testFraction, task: sets.task, numFeatures: sets.numFeatures, numClasses: sets.numClasses, standardizer,
-          ...(imageData ? { dir: (sets as data.ImageSets).dir, channelStandardizer: channelStats(sets as data.ImageSets) } : {}),
+          name: flags.data,
+          testFraction,
+          task: sets.task,
+          numFeatures: sets.numFeatures,
+          numClasses: sets.numClasses,
+          standardizer,
+          ...(imageData
+            ? { dir: (sets as data.ImageSets).dir, channelStandardizer: channelStats(sets as data.ImageSets) }
+            : {}),
         },
         training: {
-          loss: lossName, metrics: regression ? [] : ['accuracy'], optimizer: flags.optimizer, lr, batchSize, epochs, hidden, activation: flags.activation,
-          model: modelName, augment: augmentation?.description ?? null,
+          loss: lossName,
+          metrics: regression ? [] : ['accuracy'],
+          optimizer: flags.optimizer,
+          lr,
+          batchSize,
+          epochs,
+          hidden,
+          activation: flags.activation,
+          model: modelName,
+          augment: augmentation?.description ?? null,
         },
         flags: runFlags,
       },
@@ -321,7 +428,10 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   }
   if (flags.out) {
     mkdirSync(flags.out, { recursive: true });
-    writeAtomically(join(flags.out, 'history.json'), JSON.stringify({ ...result, history: history.history }, null, 2) + '\n');
+    writeAtomically(
+      join(flags.out, 'history.json'),
+      JSON.stringify({ ...result, history: history.history }, null, 2) + '\n',
+    );
   }
   if (flags.json) {
     process.stdout.write(JSON.stringify(result) + '\n');
@@ -332,7 +442,8 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
         warnings.length === 0
           ? 'training health: no warnings (dead ReLUs, vanishing and exploding gradients, NaN outputs were watched)'
           : `training health: ${warnings.length} warning${warnings.length === 1 ? '' : 's'} (` +
-              warnings.map((d) => `${d.kind} in ${d.layer}`).join(', ') + '), see above',
+              warnings.map((d) => `${d.kind} in ${d.layer}`).join(', ') +
+              '), see above',
       );
     }
     const acc = test.accuracy !== undefined ? `test accuracy ${(100 * test.accuracy).toFixed(2)}%, ` : '';

@@ -53,7 +53,10 @@ export class Dataset {
     if (cut < 1) throw new ConfigError(`validationSplit ${fraction} leaves no training samples out of ${n}.`);
     const head = Int32Array.from({ length: cut }, (_, i) => i);
     const tail = Int32Array.from({ length: n - cut }, (_, i) => cut + i);
-    return [this.subset(head, `${this.name} (train part)`), this.subset(tail, `${this.name} (validation part)`)];
+    return [
+      this.subset(head, `${this.name} (train part)`),
+      this.subset(tail, `${this.name} (validation part)`),
+    ];
   }
 
   dispose(): void {
@@ -70,14 +73,17 @@ export class Dataset {
   ): Dataset {
     const per = featureShape.reduce((p, d) => p * d, 1);
     if (per === 0 || features.length % per !== 0) {
-      throw new ShapeError(`${options.name ?? 'dataset'}: ${features.length} feature values do not divide into samples of ${formatShape(featureShape)}.`);
+      throw new ShapeError(
+        `${options.name ?? 'dataset'}: ${features.length} feature values do not divide into samples of ${formatShape(featureShape)}.`,
+      );
     }
     const n = features.length / per;
     const x = fromArray(features, [n, ...featureShape], { dtype: 'float32' });
     const targetShape = options.targetShape ?? [];
-    const y = targets instanceof Int32Array
-      ? fromArray(targets, [n, ...targetShape], { dtype: 'int32' })
-      : fromArray(targets, [n, ...targetShape], { dtype: 'float32' });
+    const y =
+      targets instanceof Int32Array
+        ? fromArray(targets, [n, ...targetShape], { dtype: 'int32' })
+        : fromArray(targets, [n, ...targetShape], { dtype: 'float32' });
     return new Dataset(x, y, options.numClasses, options.name);
   }
 }

@@ -1,6 +1,14 @@
 /** data: datasets, loaders, file readers, synthetic sets, preparation. */
 export { Dataset, DataLoader, type Batch, type LoaderOptions } from './dataset.js';
-export { digits, csv, synthetic, splitTable, syntheticNames, type SplitOptions, type SplitSets } from './sets.js';
+export {
+  digits,
+  csv,
+  synthetic,
+  splitTable,
+  syntheticNames,
+  type SplitOptions,
+  type SplitSets,
+} from './sets.js';
 export * from './csv.js';
 export * from './prepare.js';
 export * as raw from './synthetic.js';

@@ -8,7 +8,14 @@ import { rng as globalRng, type Rng } from '../tensor/random.js';
 import { loadLabelledCsv, type LabelledTable } from './csv.js';
 import { Dataset } from './dataset.js';
 import { loadDigitsRaw } from './digits.js';
-import { applyStandardizer, fitStandardizer, takeLabels, takeRows, trainTestSplitIndices, type Standardizer } from './prepare.js';
+import {
+  applyStandardizer,
+  fitStandardizer,
+  takeLabels,
+  takeRows,
+  trainTestSplitIndices,
+  type Standardizer,
+} from './prepare.js';
 import { circles, moons, noisySine, twoSpirals, xor } from './synthetic.js';
 
 export interface SplitOptions {
@@ -37,7 +44,7 @@ export function splitTable(table: LabelledTable, name: string, options: SplitOpt
   const testFraction = options.testFraction ?? 0.2;
   const r = options.rng ?? globalRng();
   const { train, test } = trainTestSplitIndices(table.count, testFraction, r, {
-    stratify: options.stratify ?? true ? table.labels : undefined,
+    stratify: (options.stratify ?? true) ? table.labels : undefined,
   });
   let trainX = takeRows(table.features, table.numFeatures, train);
   let testX = takeRows(table.features, table.numFeatures, test);
@@ -49,8 +56,14 @@ export function splitTable(table: LabelledTable, name: string, options: SplitOpt
   }
   const opts = { numClasses: table.numClasses };
   return {
-    train: Dataset.fromArrays(trainX, [table.numFeatures], takeLabels(table.labels, train), { ...opts, name: `${name} (train)` }),
-    test: Dataset.fromArrays(testX, [table.numFeatures], takeLabels(table.labels, test), { ...opts, name: `${name} (test)` }),
+    train: Dataset.fromArrays(trainX, [table.numFeatures], takeLabels(table.labels, train), {
+      ...opts,
+      name: `${name} (train)`,
+    }),
+    test: Dataset.fromArrays(testX, [table.numFeatures], takeLabels(table.labels, test), {
+      ...opts,
+      name: `${name} (test)`,
+    }),
     numFeatures: table.numFeatures,
     numClasses: table.numClasses,
     task: 'classification',
@@ -82,22 +95,49 @@ export function synthetic(
   switch (name) {
     case 'xor': {
       const t = xor(gen);
-      const make = (label: string) => Dataset.fromArrays(t.features, [2], t.labels, { numClasses: 2, name: label });
-      return { train: make('xor (train)'), test: make('xor (test)'), numFeatures: 2, numClasses: 2, task: 'classification', name };
+      const make = (label: string) =>
+        Dataset.fromArrays(t.features, [2], t.labels, { numClasses: 2, name: label });
+      return {
+        train: make('xor (train)'),
+        test: make('xor (test)'),
+        numFeatures: 2,
+        numClasses: 2,
+        task: 'classification',
+        name,
+      };
     }
     case 'spirals':
-      return splitTable(twoSpirals({ count: 400, ...stripUndefined(gen) }), name, { standardize: false, ...options });
+      return splitTable(twoSpirals({ count: 400, ...stripUndefined(gen) }), name, {
+        standardize: false,
+        ...options,
+      });
     case 'moons':
-      return splitTable(moons({ count: 400, noise: 0.1, ...stripUndefined(gen) }), name, { standardize: false, ...options });
+      return splitTable(moons({ count: 400, noise: 0.1, ...stripUndefined(gen) }), name, {
+        standardize: false,
+        ...options,
+      });
     case 'circles':
-      return splitTable(circles({ count: 400, noise: 0.05, ...stripUndefined(gen) }), name, { standardize: false, ...options });
+      return splitTable(circles({ count: 400, noise: 0.05, ...stripUndefined(gen) }), name, {
+        standardize: false,
+        ...options,
+      });
     case 'sine': {
       const t = noisySine({ count: 400, ...stripUndefined(gen) });
       const cut = Math.round(t.count * (1 - (options.testFraction ?? 0.2)));
       if (cut < 1 || cut >= t.count) throw new ConfigError(`sine: testFraction leaves an empty part.`);
       const part = (from: number, to: number, label: string) =>
-        Dataset.fromArrays(t.features.slice(from, to), [1], t.targets.slice(from, to), { targetShape: [1], name: label });
-      return { train: part(0, cut, 'sine (train)'), test: part(cut, t.count, 'sine (test)'), numFeatures: 1, numClasses: 0, task: 'regression', name };
+        Dataset.fromArrays(t.features.slice(from, to), [1], t.targets.slice(from, to), {
+          targetShape: [1],
+          name: label,
+        });
+      return {
+        train: part(0, cut, 'sine (train)'),
+        test: part(cut, t.count, 'sine (test)'),
+        numFeatures: 1,
+        numClasses: 0,
+        task: 'regression',
+        name,
+      };
     }
     default:
       return unknownName('data set', name, syntheticNames);

@@ -19,7 +19,9 @@ export interface KMeansData {
 }
 
 /** k Gaussian blobs in the plane, seeded. */
-export function blobs(options: { k?: number; count?: number; spread?: number; seed?: number } = {}): KMeansData {
+export function blobs(
+  options: { k?: number; count?: number; spread?: number; seed?: number } = {},
+): KMeansData {
   const { k = 4, count = 400, spread = 0.6, seed = 1 } = options;
   if (!Number.isInteger(k) || k < 1 || !Number.isInteger(count) || count < k) {
     throw new ConfigError(`blobs: need integers k ≥ 1 and count ≥ k, got k=${k}, count=${count}.`);
@@ -96,7 +98,12 @@ export function kmeansBatch(data: KMeansData, k: number, passes: number, seed = 
   const { points } = data;
   const n = points.length / 2;
   const centres = initialCentres(points, k, new Rng(seed));
-  const run: KMeansRun = { name: 'batch (Lloyd)', passes: [0], cost: [kmeansCost(points, centres)], centres: [] };
+  const run: KMeansRun = {
+    name: 'batch (Lloyd)',
+    passes: [0],
+    cost: [kmeansCost(points, centres)],
+    centres: [],
+  };
   const sum = new Float64Array(2 * k);
   const count = new Int32Array(k);
   for (let p = 1; p <= passes; p++) {
@@ -131,7 +138,8 @@ export function kmeansOnline(
   options: { lr?: number | 'running-mean'; seed?: number; samplesPerPass?: number } = {},
 ): KMeansRun {
   const { lr = 'running-mean', seed = 1, samplesPerPass = 10 } = options;
-  if (typeof lr === 'number' && !(lr > 0 && lr <= 1)) throw new ConfigError(`kmeansOnline: lr must be in (0, 1], got ${lr}.`);
+  if (typeof lr === 'number' && !(lr > 0 && lr <= 1))
+    throw new ConfigError(`kmeansOnline: lr must be in (0, 1], got ${lr}.`);
   const { points } = data;
   const n = points.length / 2;
   const rng = new Rng(seed);
@@ -165,7 +173,9 @@ export interface KMeansStudy {
 }
 
 /** Batch vs online K-means on the same blobs and the same starting centres. */
-export function kmeansStudy(options: { k?: number; count?: number; passes?: number; seed?: number } = {}): KMeansStudy {
+export function kmeansStudy(
+  options: { k?: number; count?: number; passes?: number; seed?: number } = {},
+): KMeansStudy {
   const { k = 4, count = 400, passes = 10, seed = 1 } = options;
   const data = blobs({ k, count, seed });
   return {

@@ -71,7 +71,9 @@ export function binaryCrossEntropyFromLogits(logits: Tensor, target: Tensor): Te
  */
 export function crossEntropy(logits: Tensor, target: Tensor): Tensor {
   if (logits.rank !== 2) {
-    throw new ShapeError(`loss 'crossEntropy': expected logits shaped [batch, classes], got ${formatShape(logits.shape)}.`);
+    throw new ShapeError(
+      `loss 'crossEntropy': expected logits shaped [batch, classes], got ${formatShape(logits.shape)}.`,
+    );
   }
   const [n, classes] = logits.shape;
   let y: Tensor;
@@ -112,8 +114,11 @@ export type LossName = keyof typeof losses;
 export function getLoss(nameOrFn: LossName | string | LossFn): LossFn {
   if (typeof nameOrFn === 'function') return nameOrFn;
   const aliases: Record<string, LossName> = {
-    meanSquaredError: 'mse', categoricalCrossEntropy: 'crossEntropy', sparseCategoricalCrossEntropy: 'crossEntropy',
-    bce: 'binaryCrossEntropy', kld: 'klDivergence',
+    meanSquaredError: 'mse',
+    categoricalCrossEntropy: 'crossEntropy',
+    sparseCategoricalCrossEntropy: 'crossEntropy',
+    bce: 'binaryCrossEntropy',
+    kld: 'klDivergence',
   };
   const name = (aliases[nameOrFn] ?? nameOrFn) as LossName;
   if (!(name in losses)) unknownName('loss', nameOrFn, Object.keys(losses));

@@ -24,7 +24,10 @@ const functions = {
 } as const;
 
 export type ActivationName = keyof typeof functions | 'prelu';
-export const activationNames: readonly ActivationName[] = [...(Object.keys(functions) as ActivationName[]), 'prelu'];
+export const activationNames: readonly ActivationName[] = [
+  ...(Object.keys(functions) as ActivationName[]),
+  'prelu',
+];
 
 export class Activation extends Layer {
   constructor(
@@ -75,7 +78,10 @@ export class PRelu extends Layer {
 
   forward(x: Tensor, _options: ForwardOptions): Tensor {
     // Per-channel α must line up with axis 1: [C] for [N, C], [C, 1, 1] for [N, C, H, W].
-    const alpha = x.rank > 2 && this.alpha.size > 1 ? reshape(this.alpha, [this.alpha.size, ...new Array(x.rank - 2).fill(1)]) : this.alpha;
+    const alpha =
+      x.rank > 2 && this.alpha.size > 1
+        ? reshape(this.alpha, [this.alpha.size, ...new Array(x.rank - 2).fill(1)])
+        : this.alpha;
     return act.prelu(x, alpha);
   }
 
@@ -85,7 +91,10 @@ export class PRelu extends Layer {
 }
 
 /** An activation layer by name: `activation('relu')`. */
-export function activation(name: ActivationName | string, options: { alpha?: number; name?: string } = {}): Layer {
+export function activation(
+  name: ActivationName | string,
+  options: { alpha?: number; name?: string } = {},
+): Layer {
   if (name === 'prelu') return new PRelu({ name: options.name });
   if (!(name in functions)) unknownName('activation', name, activationNames);
   return new Activation(name as keyof typeof functions, options.alpha, options.name);

@@ -78,9 +78,12 @@ export class BatchNorm extends Layer {
     this.affine = options.affine ?? true;
     this.inference = options.inference ?? 'running';
     if (!(this.eps >= 0)) throw new ConfigError(`${kind}: eps must be non-negative, got ${this.eps}.`);
-    if (!(this.momentum >= 0 && this.momentum <= 1)) throw new ConfigError(`${kind}: momentum must be in [0, 1], got ${this.momentum}.`);
+    if (!(this.momentum >= 0 && this.momentum <= 1))
+      throw new ConfigError(`${kind}: momentum must be in [0, 1], got ${this.momentum}.`);
     if (this.inference !== 'running' && this.inference !== 'population') {
-      throw new ConfigError(`${kind}: inference must be 'running' or 'population', got '${String(this.inference)}'.`);
+      throw new ConfigError(
+        `${kind}: inference must be 'running' or 'population', got '${String(this.inference)}'.`,
+      );
     }
     if (options.numFeatures !== undefined) {
       this.numFeatures = checkPositiveInt(kind, 'numFeatures', options.numFeatures);
@@ -113,7 +116,10 @@ export class BatchNorm extends Layer {
 
   private checkShape(shape: Shape): void {
     const ok = this.kind === 'batchNorm2d' ? shape.length === 4 : shape.length === 2 || shape.length === 3;
-    const want = this.kind === 'batchNorm2d' ? '[batch, channels, height, width]' : '[batch, features] or [batch, channels, length]';
+    const want =
+      this.kind === 'batchNorm2d'
+        ? '[batch, channels, height, width]'
+        : '[batch, features] or [batch, channels, length]';
     if (!ok || (this.numFeatures !== undefined && shape[1] !== this.numFeatures)) {
       const count = this.numFeatures === undefined ? '' : ` with ${this.numFeatures} channels on axis 1`;
       throw this.shapeError(`expected input shaped ${want}${count}, got ${formatShape(shape)}.`);
@@ -128,7 +134,12 @@ export class BatchNorm extends Layer {
     const where = `${this.label} (${this.kind})`;
     if (options.training) {
       const r = batchNormOp(x, this.gamma, this.beta, {
-        training: true, eps: this.eps, momentum: this.momentum, runningMean: this.runningMean, runningVar: this.runningVar, name: where,
+        training: true,
+        eps: this.eps,
+        momentum: this.momentum,
+        runningMean: this.runningMean,
+        runningVar: this.runningVar,
+        name: where,
       });
       const correction = r.count / (r.count - 1);
       noGrad(() =>
@@ -141,18 +152,32 @@ export class BatchNorm extends Layer {
       return r.output;
     }
     if (this.inference === 'population' && this.populationBatches > 0) {
-      const [mean, variance] = noGrad(() => [div(this.meanSum, this.populationBatches), div(this.varSum, this.populationBatches)]);
-      return batchNormOp(x, this.gamma, this.beta, { eps: this.eps, runningMean: mean, runningVar: variance, name: where }).output;
+      const [mean, variance] = noGrad(() => [
+        div(this.meanSum, this.populationBatches),
+        div(this.varSum, this.populationBatches),
+      ]);
+      return batchNormOp(x, this.gamma, this.beta, {
+        eps: this.eps,
+        runningMean: mean,
+        runningVar: variance,
+        name: where,
+      }).output;
     }
     return batchNormOp(x, this.gamma, this.beta, {
-      eps: this.eps, runningMean: this.runningMean, runningVar: this.runningVar, name: where,
+      eps: this.eps,
+      runningMean: this.runningMean,
+      runningVar: this.runningVar,
+      name: where,
     }).output;
   }
 
   /** The population estimate that 'population' inference uses now (mean and variance, [C] each). */
   populationStatistics(): { mean: Tensor; variance: Tensor } | null {
     if (this.populationBatches === 0) return null;
-    return noGrad(() => ({ mean: div(this.meanSum, this.populationBatches), variance: div(this.varSum, this.populationBatches) }));
+    return noGrad(() => ({
+      mean: div(this.meanSum, this.populationBatches),
+      variance: div(this.varSum, this.populationBatches),
+    }));
   }
 
   /** Starts a new average over training batches (e.g. at the start of each epoch). */
@@ -176,12 +201,17 @@ export class BatchNorm extends Layer {
 
   override dispose(): void {
     super.dispose();
-    if (this.built) for (const t of [this.runningMean, this.runningVar, this.meanSum, this.varSum]) t.dispose();
+    if (this.built)
+      for (const t of [this.runningMean, this.runningVar, this.meanSum, this.varSum]) t.dispose();
   }
 
   config(): Record<string, unknown> {
     return {
-      numFeatures: this.numFeatures, eps: this.eps, momentum: this.momentum, affine: this.affine, inference: this.inference,
+      numFeatures: this.numFeatures,
+      eps: this.eps,
+      momentum: this.momentum,
+      affine: this.affine,
+      inference: this.inference,
     };
   }
 }

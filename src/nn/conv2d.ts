@@ -55,16 +55,22 @@ export class Conv2d extends WithActivation {
     pair('conv2d', 'dilation', options.dilation ?? 1);
     if (options.inputShape) {
       if (options.inputShape.length !== 3 || !options.inputShape.every((d) => Number.isInteger(d) && d > 0)) {
-        throw new ConfigError(`conv2d: inputShape must be [channels, height, width], got ${JSON.stringify(options.inputShape)}.`);
+        throw new ConfigError(
+          `conv2d: inputShape must be [channels, height, width], got ${JSON.stringify(options.inputShape)}.`,
+        );
       }
       if (options.inChannels !== undefined && options.inChannels !== options.inputShape[0]) {
-        throw new ConfigError(`conv2d: inChannels ${options.inChannels} contradicts inputShape ${formatShape(options.inputShape)}.`);
+        throw new ConfigError(
+          `conv2d: inChannels ${options.inChannels} contradicts inputShape ${formatShape(options.inputShape)}.`,
+        );
       }
     }
     const inChannels = options.inChannels ?? options.inputShape?.[0];
     if (inChannels !== undefined) this.inChannels = checkPositiveInt('conv2d', 'inChannels', inChannels);
     if (this.outChannels % this.groups !== 0) {
-      throw new ConfigError(`conv2d: outChannels ${this.outChannels} must be divisible by groups ${this.groups}.`);
+      throw new ConfigError(
+        `conv2d: outChannels ${this.outChannels} must be divisible by groups ${this.groups}.`,
+      );
     }
     getInitializer(options.kernelInitializer ?? 'glorotUniform');
     if (options.inputShape) this.buildFor([1, ...options.inputShape]);
@@ -80,7 +86,9 @@ export class Conv2d extends WithActivation {
 
   protected override build(inputShape: Shape): void {
     if (inputShape.length !== 4) {
-      throw this.shapeError(`expected input shaped [batch, channels, height, width], got ${formatShape(inputShape)}.`);
+      throw this.shapeError(
+        `expected input shaped [batch, channels, height, width], got ${formatShape(inputShape)}.`,
+      );
     }
     this.inChannels ??= inputShape[1];
     if (this.inChannels % this.groups !== 0) {
@@ -88,11 +96,20 @@ export class Conv2d extends WithActivation {
     }
     const [kH, kW] = this.kernelSize;
     const area = kH * kW;
-    const context = { fanIn: (this.inChannels / this.groups) * area, fanOut: (this.outChannels / this.groups) * area };
+    const context = {
+      fanIn: (this.inChannels / this.groups) * area,
+      fanOut: (this.outChannels / this.groups) * area,
+    };
     const kernelInit = getInitializer(this.options.kernelInitializer ?? 'glorotUniform');
-    this.weight = this.addParameter('weight', kernelInit([this.outChannels, this.inChannels / this.groups, kH, kW], context));
+    this.weight = this.addParameter(
+      'weight',
+      kernelInit([this.outChannels, this.inChannels / this.groups, kH, kW], context),
+    );
     if (this.options.useBias ?? true) {
-      this.bias = this.addParameter('bias', getInitializer(this.options.biasInitializer ?? 'zeros')([this.outChannels], context));
+      this.bias = this.addParameter(
+        'bias',
+        getInitializer(this.options.biasInitializer ?? 'zeros')([this.outChannels], context),
+      );
     }
     this.buildActivation([inputShape[0], this.outChannels, 1, 1]);
   }
@@ -107,7 +124,13 @@ export class Conv2d extends WithActivation {
 
   forward(x: Tensor, options: ForwardOptions): Tensor {
     const { stride, padding, dilation } = this.options;
-    const z = conv2dOp(x, this.weight, this.bias, { stride, padding, dilation, groups: this.groups, name: this.where });
+    const z = conv2dOp(x, this.weight, this.bias, {
+      stride,
+      padding,
+      dilation,
+      groups: this.groups,
+      name: this.where,
+    });
     return this.activate(z, options);
   }
 

@@ -39,7 +39,8 @@ export class Dense extends WithActivation {
   constructor(private readonly options: DenseOptions) {
     super(options.name, options.activation);
     this.units = checkPositiveInt('dense', 'units', options.units);
-    if (options.inFeatures !== undefined) this.inFeatures = checkPositiveInt('dense', 'inFeatures', options.inFeatures);
+    if (options.inFeatures !== undefined)
+      this.inFeatures = checkPositiveInt('dense', 'inFeatures', options.inFeatures);
     getInitializer(options.kernelInitializer ?? 'glorotUniform');
     if (this.inFeatures !== undefined) this.buildFor([1, this.inFeatures]);
   }
@@ -50,14 +51,19 @@ export class Dense extends WithActivation {
 
   protected override build(inputShape: Shape): void {
     if (inputShape.length !== 2) {
-      throw this.shapeError(`expected input shaped [batch, features], got ${formatShape(inputShape)} (add a flatten layer before it?).`);
+      throw this.shapeError(
+        `expected input shaped [batch, features], got ${formatShape(inputShape)} (add a flatten layer before it?).`,
+      );
     }
     this.inFeatures ??= inputShape[1];
     const context = { fanIn: this.inFeatures, fanOut: this.units };
     const kernelInit = getInitializer(this.options.kernelInitializer ?? 'glorotUniform');
     this.weight = this.addParameter('weight', kernelInit([this.units, this.inFeatures], context));
     if (this.options.useBias ?? true) {
-      this.bias = this.addParameter('bias', getInitializer(this.options.biasInitializer ?? 'zeros')([this.units], context));
+      this.bias = this.addParameter(
+        'bias',
+        getInitializer(this.options.biasInitializer ?? 'zeros')([this.units], context),
+      );
     }
     this.buildActivation([inputShape[0], this.units]);
   }

@@ -38,7 +38,9 @@ export class Dropout extends Layer {
       throw new ConfigError(`dropout: rate must be in [0, 1), got ${this.rate}.`);
     }
     if (this.mode !== 'inverted' && this.mode !== 'scaleAtTest') {
-      throw new ConfigError(`dropout: unknown mode '${String(this.mode)}'. Valid modes: inverted, scaleAtTest.`);
+      throw new ConfigError(
+        `dropout: unknown mode '${String(this.mode)}'. Valid modes: inverted, scaleAtTest.`,
+      );
     }
     this.built = true; // nothing to build: no parameters
   }

@@ -1,7 +1,14 @@
 /** nn: layers with parameters, initialisers, containers. */
 export { Layer, type ForwardOptions } from './layer.js';
 export { Dense, dense, type DenseOptions } from './dense.js';
-export { Activation, PRelu, activation, activationNames, type ActivationName, type PreluOptions } from './activations.js';
+export {
+  Activation,
+  PRelu,
+  activation,
+  activationNames,
+  type ActivationName,
+  type PreluOptions,
+} from './activations.js';
 export { Sequential, sequential } from './sequential.js';
 export { Flatten, flatten, type FlattenOptions } from './flatten.js';
 export { Conv2d, conv2d, type Conv2dLayerOptions } from './conv2d.js';
@@ -16,7 +23,13 @@ export {
   type AvgPool2dLayerOptions,
   type GlobalAvgPool2dOptions,
 } from './pool.js';
-export { BatchNorm, batchNorm1d, batchNorm2d, type BatchNormLayerOptions, type BatchNormInference } from './batchnorm.js';
+export {
+  BatchNorm,
+  batchNorm1d,
+  batchNorm2d,
+  type BatchNormLayerOptions,
+  type BatchNormInference,
+} from './batchnorm.js';
 export { Dropout, dropout, type DropoutLayerOptions } from './dropout.js';
 export {
   mlp,

@@ -72,7 +72,15 @@ export const lecunNormal = (): Initializer => (shape, c) => {
 };
 
 export const initializers = {
-  zeros, ones, randomNormal, randomUniform, glorotUniform, glorotNormal, heNormal, heUniform, lecunNormal,
+  zeros,
+  ones,
+  randomNormal,
+  randomUniform,
+  glorotUniform,
+  glorotNormal,
+  heNormal,
+  heUniform,
+  lecunNormal,
 } as const;
 
 export type InitializerName = keyof typeof initializers;

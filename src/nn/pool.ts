@@ -4,7 +4,11 @@
  * see ops/pool.ts for the arithmetic and its gradient.
  */
 import { pair, window2d, type Padding, type Pair } from '../ops/conv.js';
-import { avgPool2d as avgPoolOp, globalAvgPool2d as globalAvgPoolOp, maxPool2d as maxPoolOp } from '../ops/pool.js';
+import {
+  avgPool2d as avgPoolOp,
+  globalAvgPool2d as globalAvgPoolOp,
+  maxPool2d as maxPoolOp,
+} from '../ops/pool.js';
 import { reshape } from '../ops/shape.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -47,7 +51,10 @@ abstract class Pool2d extends Layer {
   }
 
   protected override checkInput(x: Tensor): void {
-    if (x.rank !== 4) throw this.shapeError(`expected input shaped [batch, channels, height, width], got ${formatShape(x.shape)}.`);
+    if (x.rank !== 4)
+      throw this.shapeError(
+        `expected input shaped [batch, channels, height, width], got ${formatShape(x.shape)}.`,
+      );
   }
 
   override outputShape(inputShape: Shape): number[] {
@@ -79,7 +86,10 @@ export class AvgPool2d extends Pool2d {
   readonly kind = 'avgPool2d';
 
   forward(x: Tensor): Tensor {
-    return avgPoolOp(x, this.kernelSize, { ...this.windowOptions, countIncludePad: this.options.countIncludePad ?? true });
+    return avgPoolOp(x, this.kernelSize, {
+      ...this.windowOptions,
+      countIncludePad: this.options.countIncludePad ?? true,
+    });
   }
 
   override config(): Record<string, unknown> {
@@ -118,7 +128,10 @@ export class GlobalAvgPool2d extends Layer {
   }
 
   protected override checkInput(x: Tensor): void {
-    if (x.rank !== 4) throw this.shapeError(`expected input shaped [batch, channels, height, width], got ${formatShape(x.shape)}.`);
+    if (x.rank !== 4)
+      throw this.shapeError(
+        `expected input shaped [batch, channels, height, width], got ${formatShape(x.shape)}.`,
+      );
   }
 
   forward(x: Tensor): Tensor {

@@ -13,7 +13,8 @@ export class Sequential extends Layer {
 
   constructor(layers: readonly Layer[], name?: string) {
     super(name ?? 'sequential');
-    if (!Array.isArray(layers) || layers.length === 0) throw new ConfigError('sequential: needs a non-empty array of layers.');
+    if (!Array.isArray(layers) || layers.length === 0)
+      throw new ConfigError('sequential: needs a non-empty array of layers.');
     layers.forEach((l, i) => {
       if (!(l instanceof Layer)) throw new ConfigError(`sequential: element ${i} is not a Layer.`);
     });
@@ -23,7 +24,8 @@ export class Sequential extends Layer {
     for (const layer of this.layers) {
       if (layer.name) continue;
       let n = counts.get(layer.kind) ?? 0;
-      do n++; while (used.has(`${layer.kind}_${n}`));
+      do n++;
+      while (used.has(`${layer.kind}_${n}`));
       counts.set(layer.kind, n);
       layer.name = `${layer.kind}_${n}`;
       used.add(layer.name);
@@ -81,7 +83,12 @@ export class Sequential extends Layer {
       if (shape) shape = layer.outputShape(shape);
       const count = layer.parameters().reduce((s, p) => s + p.size, 0);
       total += count;
-      rows.push([layer.name, layer.kind, shape ? `[${shape.map((d, i) => (i === 0 ? 'batch' : d)).join(', ')}]` : '?', String(count)]);
+      rows.push([
+        layer.name,
+        layer.kind,
+        shape ? `[${shape.map((d, i) => (i === 0 ? 'batch' : d)).join(', ')}]` : '?',
+        String(count),
+      ]);
     }
     rows.push(['total', '', '', String(total)]);
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));

@@ -36,7 +36,8 @@ export abstract class WithActivation extends Layer {
   }
 
   private nameActivationParameters(): void {
-    for (const [qualified, t] of this.activationLayer?.namedParameters() ?? []) t.name = `${this.label}.${qualified}`;
+    for (const [qualified, t] of this.activationLayer?.namedParameters() ?? [])
+      t.name = `${this.label}.${qualified}`;
   }
 
   // Listed once built (with this layer's own parameters): an unbuilt layer is a leaf, so saving

@@ -52,7 +52,8 @@ export function prelu(x: Tensor, alpha: Tensor): Tensor {
 function softmaxFamily(x: Tensor, axis: number, log: boolean): Tensor {
   const name = log ? 'logSoftmax' : 'softmax';
   checkTensor(name, 'x', x);
-  if (x.dtype === 'int32') throw new ShapeError(`${name}: expected a float tensor, got int32 ${formatShape(x.shape)}.`);
+  if (x.dtype === 'int32')
+    throw new ShapeError(`${name}: expected a float tensor, got int32 ${formatShape(x.shape)}.`);
   const view = axisView(x.shape, normalizeAxis(name, axis, x.rank));
   const out = empty(x.backend, x.dtype, x.shape);
   x.backend.softmax(x.storage, view, out.storage, x.dtype, log);

@@ -33,8 +33,18 @@ function operands(op: string, a: TensorLike, b: TensorLike, integerResult: boole
   if (typeof a === 'number' && typeof b === 'number') {
     throw new ConfigError(`${op}: at least one operand must be a Tensor, got two numbers.`);
   }
-  const ta = typeof a === 'number' ? scalarLike(a, b as Tensor, (b as Tensor).dtype === 'int32' && !Number.isInteger(a) ? 'float32' : (b as Tensor).dtype) : checkTensor(op, 'a', a);
-  const tb = typeof b === 'number' ? scalarLike(b, ta, ta.dtype === 'int32' && !Number.isInteger(b) ? 'float32' : ta.dtype) : checkTensor(op, 'b', b);
+  const ta =
+    typeof a === 'number'
+      ? scalarLike(
+          a,
+          b as Tensor,
+          (b as Tensor).dtype === 'int32' && !Number.isInteger(a) ? 'float32' : (b as Tensor).dtype,
+        )
+      : checkTensor(op, 'a', a);
+  const tb =
+    typeof b === 'number'
+      ? scalarLike(b, ta, ta.dtype === 'int32' && !Number.isInteger(b) ? 'float32' : ta.dtype)
+      : checkTensor(op, 'b', b);
   checkSameBackend(op, ta, tb);
   let dtype = promote(ta.dtype, tb.dtype);
   if (dtype === 'int32' && !integerResult) dtype = 'float32';
@@ -128,13 +138,24 @@ export const lessEqual = (a: TensorLike, b: TensorLike): Tensor => compare('le',
  */
 export function unary(op: UnaryOp, x: Tensor, p0 = 0, p1 = 0): Tensor {
   checkTensor(op, 'x', x);
-  const keepsInt = op === 'neg' || op === 'abs' || op === 'square' || op === 'sign' || op === 'relu' || op === 'clamp';
+  const keepsInt =
+    op === 'neg' || op === 'abs' || op === 'square' || op === 'sign' || op === 'relu' || op === 'clamp';
   const input = !isFloat(x.dtype) && !keepsInt ? castRaw(x, 'float32') : x;
   const out = empty(input.backend, input.dtype, input.shape);
   input.backend.unary(op, input.storage, out.storage, input.dtype, input.size, p0, p1);
   return record(out, op, [input], (dy) => {
     const dx = empty(input.backend, input.dtype, input.shape);
-    input.backend.unaryGrad(op, input.storage, out.storage, dy.storage, dx.storage, input.dtype, input.size, p0, p1);
+    input.backend.unaryGrad(
+      op,
+      input.storage,
+      out.storage,
+      dy.storage,
+      dx.storage,
+      input.dtype,
+      input.size,
+      p0,
+      p1,
+    );
     return [dx];
   });
 }

@@ -36,11 +36,7 @@ export type Pair = number | readonly [number, number];
  * ONNX SAME_UPPER's for any stride).
  */
 export type Padding =
-  | number
-  | readonly [number, number]
-  | readonly [number, number, number, number]
-  | 'same'
-  | 'valid';
+  number | readonly [number, number] | readonly [number, number, number, number] | 'same' | 'valid';
 
 export interface WindowOptions {
   stride?: Pair;
@@ -61,13 +57,22 @@ export interface Conv2dOptions extends Omit<WindowOptions, 'ceilMode'> {
 export function pair(where: string, what: string, value: Pair): [number, number] {
   const p: [number, number] = typeof value === 'number' ? [value, value] : [value[0], value[1]];
   if ((typeof value !== 'number' && value.length !== 2) || !p.every((v) => Number.isInteger(v) && v > 0)) {
-    throw new ConfigError(`${where}: ${what} must be a positive integer or a pair of them, got ${JSON.stringify(value)}.`);
+    throw new ConfigError(
+      `${where}: ${what} must be a positive integer or a pair of them, got ${JSON.stringify(value)}.`,
+    );
   }
   return p;
 }
 
 /** One output size: ⌊(in + pads − span) / stride⌋ + 1, or with ceilMode ⌈…⌉ + 1 unless that window would start in the end padding. */
-function outputSize(size: number, padBegin: number, padEnd: number, span: number, stride: number, ceilMode: boolean): number {
+function outputSize(
+  size: number,
+  padBegin: number,
+  padEnd: number,
+  span: number,
+  stride: number,
+  ceilMode: boolean,
+): number {
   const room = size + padBegin + padEnd - span;
   if (room < 0) return 0;
   let out = (ceilMode ? Math.ceil(room / stride) : Math.floor(room / stride)) + 1;
@@ -88,7 +93,12 @@ function samePadding(size: number, k: number, stride: number, dilation: number):
  * [N, C, H, W], validated: a window that does not fit is a ShapeError naming the input
  * shape, kernel, stride, padding and dilation.
  */
-export function window2d(where: string, shape: Shape, kernel: readonly [number, number], options: WindowOptions): Window2d {
+export function window2d(
+  where: string,
+  shape: Shape,
+  kernel: readonly [number, number],
+  options: WindowOptions,
+): Window2d {
   const [kH, kW] = kernel;
   const [strideH, strideW] = pair(where, 'stride', options.stride ?? 1);
   const [dilationH, dilationW] = pair(where, 'dilation', options.dilation ?? 1);
@@ -101,7 +111,8 @@ export function window2d(where: string, shape: Shape, kernel: readonly [number, 
     const [l, r] = samePadding(inW, kW, strideW, dilationW);
     pads = [t, l, b, r];
   } else if (typeof padding === 'number') pads = [padding, padding, padding, padding];
-  else if (Array.isArray(padding) && padding.length === 2) pads = [padding[0], padding[1], padding[0], padding[1]];
+  else if (Array.isArray(padding) && padding.length === 2)
+    pads = [padding[0], padding[1], padding[0], padding[1]];
   else if (Array.isArray(padding) && padding.length === 4) pads = [...padding];
   else pads = [NaN];
   if (!pads.every((p) => Number.isInteger(p) && p >= 0)) {
@@ -124,8 +135,22 @@ export function window2d(where: string, shape: Shape, kernel: readonly [number, 
     );
   }
   return {
-    batch, channels, inH, inW, kH, kW, strideH, strideW,
-    padTop, padLeft, padBottom, padRight, dilationH, dilationW, outH, outW,
+    batch,
+    channels,
+    inH,
+    inW,
+    kH,
+    kW,
+    strideH,
+    strideW,
+    padTop,
+    padLeft,
+    padBottom,
+    padRight,
+    dilationH,
+    dilationW,
+    outH,
+    outW,
   };
 }
 
@@ -143,10 +168,14 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
     checkSameBackend(where, x, bias);
   }
   if (x.rank !== 4) {
-    throw new ShapeError(`${where}: expected input shaped [batch, channels, height, width], got ${formatShape(x.shape)}.`);
+    throw new ShapeError(
+      `${where}: expected input shaped [batch, channels, height, width], got ${formatShape(x.shape)}.`,
+    );
   }
   if (weight.rank !== 4) {
-    throw new ShapeError(`${where}: expected weight shaped [outChannels, inChannels/groups, kH, kW], got ${formatShape(weight.shape)}.`);
+    throw new ShapeError(
+      `${where}: expected weight shaped [outChannels, inChannels/groups, kH, kW], got ${formatShape(weight.shape)}.`,
+    );
   }
   const groups = checkPositiveInt(where, 'groups', options.groups ?? 1);
   const [N, C] = x.shape;
@@ -154,20 +183,25 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   if (C !== Cg * groups) {
     throw new ShapeError(
       `${where}: input ${formatShape(x.shape)} has ${C} channels but weight ${formatShape(weight.shape)} expects ` +
-        `${Cg * groups}` + (groups > 1 ? ` (${Cg} per group × ${groups} groups).` : '.'),
+        `${Cg * groups}` +
+        (groups > 1 ? ` (${Cg} per group × ${groups} groups).` : '.'),
     );
   }
   if (O % groups !== 0) {
-    throw new ShapeError(`${where}: ${O} output channels (weight ${formatShape(weight.shape)}) do not split into ${groups} groups.`);
+    throw new ShapeError(
+      `${where}: ${O} output channels (weight ${formatShape(weight.shape)}) do not split into ${groups} groups.`,
+    );
   }
   if (bias && (bias.rank !== 1 || bias.shape[0] !== O)) {
-    throw new ShapeError(`${where}: expected bias shaped [${O}] for weight ${formatShape(weight.shape)}, got ${formatShape(bias.shape)}.`);
+    throw new ShapeError(
+      `${where}: expected bias shaped [${O}] for weight ${formatShape(weight.shape)}, got ${formatShape(bias.shape)}.`,
+    );
   }
   let dtype = promote(x.dtype, weight.dtype);
   if (dtype === 'int32') dtype = 'float32';
   const xs = x.dtype === dtype ? x : cast(x, dtype);
   const w = weight.dtype === dtype ? weight : cast(weight, dtype);
-  const b = bias && bias.dtype !== dtype ? cast(bias, dtype) : bias ?? null;
+  const b = bias && bias.dtype !== dtype ? cast(bias, dtype) : (bias ?? null);
 
   const g = window2d(where, x.shape, [kH, kW], options);
   const backend = x.backend;
@@ -181,7 +215,14 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   backend.im2col(xs.storage, g, cols.storage, dtype);
   const yT = empty(backend, dtype, [O, NL]);
   backend.matmul(w.storage, cols.storage, yT.storage, dtype, {
-    batch: groups, m: Og, n: NL, k: K, transA: false, transB: false, aBatchStride: Og * K, bBatchStride: K * NL,
+    batch: groups,
+    m: Og,
+    n: NL,
+    k: K,
+    transA: false,
+    transB: false,
+    aBatchStride: Og * K,
+    bBatchStride: K * NL,
   });
   // [O, N, L] → [N, O, L], adding the bias on the way when there is one.
   let out = empty(backend, dtype, [N, O, g.outH, g.outW]);
@@ -207,7 +248,14 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
       // ∂L/∂X̂ [K, N·L] = Wᵀ · ∂L/∂Y per group, folded back onto the image by col2im.
       const dcols = empty(backend, dtype, [C * kH * kW, NL]);
       backend.matmul(w.storage, dyT.storage, dcols.storage, dtype, {
-        batch: groups, m: K, n: NL, k: Og, transA: true, transB: false, aBatchStride: Og * K, bBatchStride: Og * NL,
+        batch: groups,
+        m: K,
+        n: NL,
+        k: Og,
+        transA: true,
+        transB: false,
+        aBatchStride: Og * K,
+        bBatchStride: Og * NL,
       });
       dx = empty(backend, dtype, xs.shape);
       backend.col2im(dcols.storage, g, dx.storage, dtype);
@@ -217,7 +265,14 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
       // ∂L/∂W [O, K] = ∂L/∂Y [O, N·L] · X̂ᵀ per group.
       dw = empty(backend, dtype, w.shape);
       backend.matmul(dyT.storage, cols.storage, dw.storage, dtype, {
-        batch: groups, m: Og, n: K, k: NL, transA: false, transB: true, aBatchStride: Og * NL, bBatchStride: K * NL,
+        batch: groups,
+        m: Og,
+        n: K,
+        k: NL,
+        transA: false,
+        transB: true,
+        aBatchStride: Og * NL,
+        bBatchStride: K * NL,
       });
     }
     if (b?.requiresGrad) {

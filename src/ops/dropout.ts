@@ -38,10 +38,16 @@ export function dropoutWithMask(x: Tensor, mask: Tensor, scale = 1): Tensor {
   checkTensor('dropout', 'mask', mask);
   checkSameBackend('dropout', x, mask);
   if (!sameShape(broadcastShapes('dropout', x.shape, mask.shape), x.shape)) {
-    throw new ShapeError(`dropout: mask ${formatShape(mask.shape)} does not broadcast to the input's shape ${formatShape(x.shape)}.`);
+    throw new ShapeError(
+      `dropout: mask ${formatShape(mask.shape)} does not broadcast to the input's shape ${formatShape(x.shape)}.`,
+    );
   }
-  if (x.dtype === 'int32') throw new ShapeError(`dropout: expected a float tensor, got int32 ${formatShape(x.shape)}.`);
-  const factor = scale === 1 && mask.dtype === x.dtype ? mask : mul(mask.dtype === x.dtype ? mask : cast(mask, x.dtype), scale);
+  if (x.dtype === 'int32')
+    throw new ShapeError(`dropout: expected a float tensor, got int32 ${formatShape(x.shape)}.`);
+  const factor =
+    scale === 1 && mask.dtype === x.dtype
+      ? mask
+      : mul(mask.dtype === x.dtype ? mask : cast(mask, x.dtype), scale);
   const out = empty(x.backend, x.dtype, x.shape);
   x.backend.binary('mul', x.storage, x.shape, factor.storage, factor.shape, out.storage, x.shape, x.dtype);
   return record(out, 'dropout', [x], (dy) => {

@@ -30,7 +30,12 @@ function gemm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   const shape = a.rank === 3 || b.rank === 3 ? [batch, m, n] : [m, n];
   const out = empty(a.backend, a.dtype, shape);
   a.backend.matmul(a.storage, b.storage, out.storage, a.dtype, {
-    batch, m, n, k, transA, transB,
+    batch,
+    m,
+    n,
+    k,
+    transA,
+    transB,
     aBatchStride: a.rank === 3 ? m * k : 0,
     bBatchStride: b.rank === 3 ? k * n : 0,
   });
@@ -41,11 +46,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   checkTensor('matmul', 'a', a);
   checkTensor('matmul', 'b', b);
   checkSameBackend('matmul', a, b);
-  if (a.rank === 0 || b.rank === 0) throw new ShapeError('matmul: operands must have at least one dimension; use mul for scalars.');
+  if (a.rank === 0 || b.rank === 0)
+    throw new ShapeError('matmul: operands must have at least one dimension; use mul for scalars.');
   const dtype = promote(a.dtype, b.dtype) === 'int32' ? 'float32' : promote(a.dtype, b.dtype);
   if (a.dtype !== dtype) a = cast(a, dtype);
   if (b.dtype !== dtype) b = cast(b, dtype);
-  if (a.rank === 1) return reshape(matmul(reshape(a, [1, a.size]), b), [...b.shape.slice(0, -2), b.shape[b.rank - 1]]);
+  if (a.rank === 1)
+    return reshape(matmul(reshape(a, [1, a.size]), b), [...b.shape.slice(0, -2), b.shape[b.rank - 1]]);
   if (b.rank === 1) return reshape(matmul(a, reshape(b, [b.size, 1])), a.shape.slice(0, -1));
 
   const k = a.shape[a.rank - 1];
@@ -83,7 +90,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     }
     if (b.requiresGrad) {
       // ∂L/∂B = Aᵀ·dY; when B was shared across A's batch, fold the batch into the rows.
-      if (b3.rank === 2 && a3.rank === 3) db = gemm(reshape(a3, [sizeOf(aBatchShape) * m, k]), reshape(dy3, [sizeOf(aBatchShape) * m, n]), true, false);
+      if (b3.rank === 2 && a3.rank === 3)
+        db = gemm(
+          reshape(a3, [sizeOf(aBatchShape) * m, k]),
+          reshape(dy3, [sizeOf(aBatchShape) * m, n]),
+          true,
+          false,
+        );
       else {
         const g = gemm(a3, dy3, true, false);
         db = g.rank === b.rank ? g : reshape(g, b.shape);

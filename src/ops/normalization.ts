@@ -65,12 +65,17 @@ function assign(dst: Tensor, src: Tensor): void {
 }
 
 export function batchNorm(
-  input: Tensor, gammaIn: Tensor | null, betaIn: Tensor | null, options: BatchNormOptions = {},
+  input: Tensor,
+  gammaIn: Tensor | null,
+  betaIn: Tensor | null,
+  options: BatchNormOptions = {},
 ): BatchNormResult {
   const where = options.name ?? 'batchNorm';
   checkTensor(where, 'x', input);
   if (input.rank < 2) {
-    throw new ShapeError(`${where}: expected input shaped [batch, channels, ...], got ${formatShape(input.shape)}.`);
+    throw new ShapeError(
+      `${where}: expected input shaped [batch, channels, ...], got ${formatShape(input.shape)}.`,
+    );
   }
   const axis = normalizeAxis(where, options.axis ?? 1, input.rank);
   const C = input.shape[axis];
@@ -78,8 +83,14 @@ export function batchNorm(
   const runningMean = options.runningMean ?? null;
   const runningVar = options.runningVar ?? null;
   if (!(eps >= 0)) throw new ConfigError(`${where}: eps must be non-negative, got ${eps}.`);
-  if (!(momentum >= 0 && momentum <= 1)) throw new ConfigError(`${where}: momentum must be in [0, 1], got ${momentum}.`);
-  for (const [name, t] of [['gamma', gammaIn], ['beta', betaIn], ['runningMean', runningMean], ['runningVar', runningVar]] as const) {
+  if (!(momentum >= 0 && momentum <= 1))
+    throw new ConfigError(`${where}: momentum must be in [0, 1], got ${momentum}.`);
+  for (const [name, t] of [
+    ['gamma', gammaIn],
+    ['beta', betaIn],
+    ['runningMean', runningMean],
+    ['runningVar', runningVar],
+  ] as const) {
     if (!t) continue;
     checkTensor(where, name, t);
     if (t.rank !== 1 || t.shape[0] !== C) {
@@ -150,7 +161,10 @@ export function batchNorm(
       let dx: Tensor | null = null;
       if (x.requiresGrad) {
         const dVar = mul(sum(mul(g, xc), axes, true), mul(mul(invStd, mul(invStd, invStd)), -0.5));
-        const dMu = add(mul(sum(g, axes, true), mul(invStd, -1)), mul(dVar, mul(sum(xc, axes, true), -2 / m)));
+        const dMu = add(
+          mul(sum(g, axes, true), mul(invStd, -1)),
+          mul(dVar, mul(sum(xc, axes, true), -2 / m)),
+        );
         dx = add(add(mul(g, invStd), mul(dVar, mul(xc, 2 / m))), mul(dMu, 1 / m));
       }
       const dGamma = gamma?.requiresGrad ? sum(mul(dy, xhat), axes) : null;

@@ -33,7 +33,9 @@ function pool2d(op: PoolOp, opName: string, x: Tensor, kernelSize: Pair, options
   const where = options.name ?? opName;
   checkTensor(where, 'x', x);
   if (x.rank !== 4) {
-    throw new ShapeError(`${where}: expected input shaped [batch, channels, height, width], got ${formatShape(x.shape)}.`);
+    throw new ShapeError(
+      `${where}: expected input shaped [batch, channels, height, width], got ${formatShape(x.shape)}.`,
+    );
   }
   const kernel = pair(where, 'kernel size', kernelSize);
   const input = x.dtype === 'int32' ? cast(x, 'float32') : x;
@@ -58,7 +60,7 @@ export function maxPool2d(x: Tensor, kernelSize: Pair, options: Pool2dOptions = 
 
 /** Average pooling of x [N, C, H, W] over kernelSize windows (stride defaults to the kernel). */
 export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPool2dOptions = {}): Tensor {
-  const op: PoolOp = options.countIncludePad ?? true ? 'avgIncludePad' : 'avg';
+  const op: PoolOp = (options.countIncludePad ?? true) ? 'avgIncludePad' : 'avg';
   return pool2d(op, 'avgPool2d', x, kernelSize, options);
 }
 
@@ -66,7 +68,9 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPool2dOptions
 export function globalAvgPool2d(x: Tensor): Tensor {
   checkTensor('globalAvgPool2d', 'x', x);
   if (x.rank !== 4) {
-    throw new ShapeError(`globalAvgPool2d: expected input shaped [batch, channels, height, width], got ${formatShape(x.shape)}.`);
+    throw new ShapeError(
+      `globalAvgPool2d: expected input shaped [batch, channels, height, width], got ${formatShape(x.shape)}.`,
+    );
   }
   return mean(x, [2, 3], true);
 }

@@ -44,7 +44,11 @@ function reduceRaw(op: ReduceOp, x: Tensor, axes: readonly number[]): Tensor {
     if (axis === 0 && op !== 'sum') {
       throw new ShapeError(`${op}: cannot reduce an empty axis of a tensor shaped ${formatShape(x.shape)}.`);
     }
-    const nextShape = [...shape.slice(0, first), ...new Array<number>(last - first + 1).fill(1), ...shape.slice(last + 1)];
+    const nextShape = [
+      ...shape.slice(0, first),
+      ...new Array<number>(last - first + 1).fill(1),
+      ...shape.slice(last + 1),
+    ];
     const out = empty(x.backend, x.dtype, nextShape);
     x.backend.reduce(op, current.storage, { outer, axis, inner }, out.storage, x.dtype);
     if (current !== x) current.dispose();
@@ -63,7 +67,10 @@ function copyTensor(x: Tensor): Tensor {
 
 function finish(reduced: Tensor, x: Tensor, axes: readonly number[], keepDims: boolean): Tensor {
   if (keepDims) return reduced;
-  const out = reshape(reduced, x.shape.filter((_, i) => !axes.includes(i)));
+  const out = reshape(
+    reduced,
+    x.shape.filter((_, i) => !axes.includes(i)),
+  );
   reduced.dispose();
   return out;
 }
@@ -93,7 +100,12 @@ function extreme(op: 'max' | 'min', x: Tensor, axes: Axes, keepDims: boolean): T
   const ax = normalizeAxes(op, axes, x.rank);
   // `kept` (the extreme with reduced axes kept as 1) stays alive for the backward pass.
   const kept = reduceRaw(op, x, ax);
-  const out = keepDims ? kept : reshape(kept, x.shape.filter((_, i) => !ax.includes(i)));
+  const out = keepDims
+    ? kept
+    : reshape(
+        kept,
+        x.shape.filter((_, i) => !ax.includes(i)),
+      );
   return record(out, op, [x], (dy) => {
     const isExtreme = equal(x, kept);
     const ties = sum(isExtreme, ax, true);
@@ -116,8 +128,10 @@ function argReduce(op: ArgReduceOp, x: Tensor, axis: number, keepDims: boolean):
 }
 
 /** Index of the largest value along `axis` (int32, no gradient). */
-export const argmax = (x: Tensor, axis = -1, keepDims = false): Tensor => argReduce('argmax', x, axis, keepDims);
-export const argmin = (x: Tensor, axis = -1, keepDims = false): Tensor => argReduce('argmin', x, axis, keepDims);
+export const argmax = (x: Tensor, axis = -1, keepDims = false): Tensor =>
+  argReduce('argmax', x, axis, keepDims);
+export const argmin = (x: Tensor, axis = -1, keepDims = false): Tensor =>
+  argReduce('argmin', x, axis, keepDims);
 
 /**
  * Repeats `x` along its size-1 (or missing leading) dimensions to `shape`, by numpy's

@@ -19,17 +19,22 @@ function copyInto(x: Tensor, shape: Shape): Tensor {
 export function reshape(x: Tensor, shape: Shape): Tensor {
   checkTensor('reshape', 'x', x);
   const inferred = shape.filter((d) => d === -1).length;
-  if (inferred > 1) throw new ShapeError(`reshape: at most one dimension may be -1, got ${formatShape(shape)}.`);
+  if (inferred > 1)
+    throw new ShapeError(`reshape: at most one dimension may be -1, got ${formatShape(shape)}.`);
   let target = [...shape];
   if (inferred === 1) {
     const known = sizeOf(shape.filter((d) => d !== -1));
     if (known === 0 || x.size % known !== 0) {
-      throw new ShapeError(`reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)}.`);
+      throw new ShapeError(
+        `reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)}.`,
+      );
     }
     target = shape.map((d) => (d === -1 ? x.size / known : d));
   }
   if (sizeOf(target) !== x.size || target.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new ShapeError(`reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)}.`);
+    throw new ShapeError(
+      `reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)}.`,
+    );
   }
   const out = copyInto(x, target);
   return record(out, 'reshape', [x], (dy) => [reshape(dy, x.shape)]);
@@ -50,10 +55,18 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 
 /** Removes dimensions of size 1 (all of them, or the given one). */
 export function squeeze(x: Tensor, axis?: number): Tensor {
-  if (axis === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
+  if (axis === undefined)
+    return reshape(
+      x,
+      x.shape.filter((d) => d !== 1),
+    );
   const a = normalizeAxis('squeeze', axis, x.rank);
-  if (x.shape[a] !== 1) throw new ShapeError(`squeeze: axis ${axis} of ${formatShape(x.shape)} has size ${x.shape[a]}, not 1.`);
-  return reshape(x, x.shape.filter((_, i) => i !== a));
+  if (x.shape[a] !== 1)
+    throw new ShapeError(`squeeze: axis ${axis} of ${formatShape(x.shape)} has size ${x.shape[a]}, not 1.`);
+  return reshape(
+    x,
+    x.shape.filter((_, i) => i !== a),
+  );
 }
 
 /** Reorders axes: out.shape[i] = x.shape[perm[i]]. The gradient applies the inverse permutation. */
@@ -61,9 +74,15 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   checkTensor('permute', 'x', x);
   const p = perm.map((a) => normalizeAxis('permute', a, x.rank));
   if (p.length !== x.rank || new Set(p).size !== p.length) {
-    throw new ShapeError(`permute: [${perm.join(', ')}] is not a permutation of the ${x.rank} axes of ${formatShape(x.shape)}.`);
+    throw new ShapeError(
+      `permute: [${perm.join(', ')}] is not a permutation of the ${x.rank} axes of ${formatShape(x.shape)}.`,
+    );
   }
-  const out = empty(x.backend, x.dtype, p.map((a) => x.shape[a]));
+  const out = empty(
+    x.backend,
+    x.dtype,
+    p.map((a) => x.shape[a]),
+  );
   x.backend.permute(x.storage, x.shape, p, out.storage, x.dtype);
   const inverse = new Array<number>(p.length);
   p.forEach((a, i) => (inverse[a] = i));
@@ -88,7 +107,9 @@ export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   checkTensor('slice', 'x', x);
   if (begin.length !== x.rank || (size && size.length !== x.rank)) {
-    throw new ShapeError(`slice: begin and size need ${x.rank} entries for a tensor shaped ${formatShape(x.shape)}.`);
+    throw new ShapeError(
+      `slice: begin and size need ${x.rank} entries for a tensor shaped ${formatShape(x.shape)}.`,
+    );
   }
   const extent = x.shape.map((d, i) => (size === undefined || size[i] === -1 ? d - begin[i] : size[i]));
   x.shape.forEach((d, i) => {
@@ -100,11 +121,27 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
   });
   const out = empty(x.backend, x.dtype, extent);
   const zeros = extent.map(() => 0);
-  x.backend.copyRegion(x.storage, x.shape, { shape: extent, begin }, out.storage, extent, { shape: extent, begin: zeros }, x.dtype);
+  x.backend.copyRegion(
+    x.storage,
+    x.shape,
+    { shape: extent, begin },
+    out.storage,
+    extent,
+    { shape: extent, begin: zeros },
+    x.dtype,
+  );
   return record(out, 'slice', [x], (dy) => {
     const dx = empty(x.backend, x.dtype, x.shape);
     x.backend.fill(dx.storage, x.dtype, x.size, 0);
-    x.backend.copyRegion(dy.storage, extent, { shape: extent, begin: zeros }, dx.storage, x.shape, { shape: extent, begin }, x.dtype);
+    x.backend.copyRegion(
+      dy.storage,
+      extent,
+      { shape: extent, begin: zeros },
+      dx.storage,
+      x.shape,
+      { shape: extent, begin },
+      x.dtype,
+    );
     return [dx];
   });
 }
@@ -117,7 +154,11 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   const a = normalizeAxis('concat', axis, first.rank);
   for (const [i, t] of tensors.entries()) {
     checkSameBackend('concat', first, t);
-    if (t.rank !== first.rank || t.shape.some((d, k) => k !== a && d !== first.shape[k]) || t.dtype !== first.dtype) {
+    if (
+      t.rank !== first.rank ||
+      t.shape.some((d, k) => k !== a && d !== first.shape[k]) ||
+      t.dtype !== first.dtype
+    ) {
       throw new ShapeError(
         `concat: tensors[${i}] is ${formatShape(t.shape)} ${t.dtype}, incompatible with tensors[0] ${formatShape(first.shape)} ` +
           `${first.dtype} along axis ${a} (all other dimensions and the dtype must match).`,
@@ -133,11 +174,27 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   for (const t of tensors) {
     offsets.push(offset);
     const begin = zeros.map((_, k) => (k === a ? offset : 0));
-    first.backend.copyRegion(t.storage, t.shape, { shape: t.shape, begin: zeros }, out.storage, shape, { shape: t.shape, begin }, first.dtype);
+    first.backend.copyRegion(
+      t.storage,
+      t.shape,
+      { shape: t.shape, begin: zeros },
+      out.storage,
+      shape,
+      { shape: t.shape, begin },
+      first.dtype,
+    );
     offset += t.shape[a];
   }
   return record(out, 'concat', tensors, (dy) =>
-    tensors.map((t, i) => (t.requiresGrad ? slice(dy, zeros.map((_, k) => (k === a ? offsets[i] : 0)), t.shape) : null)),
+    tensors.map((t, i) =>
+      t.requiresGrad
+        ? slice(
+            dy,
+            zeros.map((_, k) => (k === a ? offsets[i] : 0)),
+            t.shape,
+          )
+        : null,
+    ),
   );
 }
 
@@ -145,17 +202,27 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
 export function gather(x: Tensor, indices: Tensor | readonly number[] | Int32Array, axis = 0): Tensor {
   checkTensor('gather', 'x', x);
   const a = normalizeAxis('gather', axis, x.rank);
-  const idx = Array.isArray(indices) || indices instanceof Int32Array
-    ? new Tensor(x.backend.upload('int32', indices as ArrayLike<number>), [indices.length], 'int32', x.backend)
-    : checkTensor('gather', 'indices', indices);
+  const idx =
+    Array.isArray(indices) || indices instanceof Int32Array
+      ? new Tensor(
+          x.backend.upload('int32', indices as ArrayLike<number>),
+          [indices.length],
+          'int32',
+          x.backend,
+        )
+      : checkTensor('gather', 'indices', indices);
   if (idx.dtype !== 'int32' || idx.rank !== 1) {
-    throw new ShapeError(`gather: indices must be a 1-D int32 tensor, got ${formatShape(idx.shape)} ${idx.dtype}.`);
+    throw new ShapeError(
+      `gather: indices must be a 1-D int32 tensor, got ${formatShape(idx.shape)} ${idx.dtype}.`,
+    );
   }
   if (idx.backend.readSync) {
     const values = idx.backend.readSync(idx.storage, 'int32', idx.size);
     for (let j = 0; j < values.length; j++) {
       if (values[j] < 0 || values[j] >= x.shape[a]) {
-        throw new ShapeError(`gather: index ${values[j]} at position ${j} is out of range for axis ${a} of size ${x.shape[a]}.`);
+        throw new ShapeError(
+          `gather: index ${values[j]} at position ${j} is out of range for axis ${a} of size ${x.shape[a]}.`,
+        );
       }
     }
   }
@@ -176,9 +243,12 @@ export function gather(x: Tensor, indices: Tensor | readonly number[] | Int32Arr
 export function oneHot(labels: Tensor, depth: number, dtype: 'float32' | 'float64' = 'float32'): Tensor {
   checkTensor('oneHot', 'labels', labels);
   if (labels.dtype !== 'int32' || labels.rank !== 1) {
-    throw new ShapeError(`oneHot: labels must be a 1-D int32 tensor, got ${formatShape(labels.shape)} ${labels.dtype}.`);
+    throw new ShapeError(
+      `oneHot: labels must be a 1-D int32 tensor, got ${formatShape(labels.shape)} ${labels.dtype}.`,
+    );
   }
-  if (!Number.isInteger(depth) || depth <= 0) throw new ConfigError(`oneHot: depth must be a positive integer, got ${depth}.`);
+  if (!Number.isInteger(depth) || depth <= 0)
+    throw new ConfigError(`oneHot: depth must be a positive integer, got ${depth}.`);
   if (labels.backend.readSync) {
     const values = labels.backend.readSync(labels.storage, 'int32', labels.size);
     for (let j = 0; j < values.length; j++) {

@@ -14,7 +14,9 @@ export function empty(backend: Backend, dtype: DType, shape: Shape): Tensor {
 /** Checks that `t` is alive and a tensor, naming the op and argument when it is not. */
 export function checkTensor(op: string, arg: string, t: unknown): Tensor {
   if (!(t instanceof Tensor)) {
-    throw new ConfigError(`${op}: argument '${arg}' must be a Tensor, got ${t === null ? 'null' : typeof t}.`);
+    throw new ConfigError(
+      `${op}: argument '${arg}' must be a Tensor, got ${t === null ? 'null' : typeof t}.`,
+    );
   }
   t.assertAlive(op);
   return t;
@@ -22,7 +24,9 @@ export function checkTensor(op: string, arg: string, t: unknown): Tensor {
 
 export function checkSameBackend(op: string, a: Tensor, b: Tensor): void {
   if (a.backend !== b.backend) {
-    throw new DescentError(`${op}: tensors live on different backends (${a.backend.name} and ${b.backend.name}).`);
+    throw new DescentError(
+      `${op}: tensors live on different backends (${a.backend.name} and ${b.backend.name}).`,
+    );
   }
 }
 

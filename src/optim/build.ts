@@ -65,7 +65,20 @@ export function buildOptimizer(options: BuildOptions): GradientTransformation<Op
     if (!BUILD_KEYS.includes(key))
       throw new ConfigError(`${where}: unknown option '${key}'. Valid options: ${BUILD_KEYS.join(', ')}.`);
   }
-  const { name, lr, momentum, schedule, clipValue, clipNorm, l1, l2, weightDecay, damping, lineSearch, paramNames } = options;
+  const {
+    name,
+    lr,
+    momentum,
+    schedule,
+    clipValue,
+    clipNorm,
+    l1,
+    l2,
+    weightDecay,
+    damping,
+    lineSearch,
+    paramNames,
+  } = options;
   const accepted = optimizerOptions(name);
   const optimizerLabel = `--optimizer ${name}`;
   let rate: ScheduleLike | undefined = lr;
@@ -88,7 +101,13 @@ export function buildOptimizer(options: BuildOptions): GradientTransformation<Op
   if (lineSearch !== undefined && !accepted.includes('lineSearch')) {
     throw new ConfigError(`${where}: a line search applies to lbfgs; ${optimizerLabel} has none.`);
   }
-  const base = getOptimizer(name, { lr: rate, momentum, damping, lineSearch, ...(ownDecay ? { weightDecay } : {}) });
+  const base = getOptimizer(name, {
+    lr: rate,
+    momentum,
+    damping,
+    lineSearch,
+    ...(ownDecay ? { weightDecay } : {}),
+  });
 
   // Biases by the given names when there are any, else by the tensors' own names and ranks.
   const weightsOnly = (p: Tensor, i: number) => !(paramNames?.[i]?.endsWith('.bias') === true || isBias(p));

@@ -16,7 +16,9 @@ function make(values: ArrayLike<number> | null, shape: Shape, options: CreateOpt
   const dtype = options.dtype ?? 'float32';
   const backend = getBackend();
   if (!backend.supports(dtype)) {
-    throw new ConfigError(`The ${backend.name} backend does not support dtype ${dtype}; use float32 (float64 is cpu-only).`);
+    throw new ConfigError(
+      `The ${backend.name} backend does not support dtype ${dtype}; use float32 (float64 is cpu-only).`,
+    );
   }
   let storage;
   if (values) storage = backend.upload(dtype, values);
@@ -43,7 +45,8 @@ function inferShape(values: NestedArray, where: string): number[] {
 
 function flatten(values: NestedArray, shape: number[], dim: number, out: number[], path: string): void {
   if (dim === shape.length) {
-    if (typeof values !== 'number') throw new ShapeError(`fromArray: expected a number at ${path}, got ${JSON.stringify(values)}.`);
+    if (typeof values !== 'number')
+      throw new ShapeError(`fromArray: expected a number at ${path}, got ${JSON.stringify(values)}.`);
     out.push(values);
     return;
   }
@@ -60,7 +63,11 @@ function flatten(values: NestedArray, shape: number[], dim: number, out: number[
  * A tensor from values: a flat array or typed array with a shape, or nested arrays
  * (shape inferred). `fromArray([[1, 2], [3, 4]])`, `fromArray(new Float32Array(6), [2, 3])`.
  */
-export function fromArray(values: NestedArray | ArrayLike<number>, shape?: Shape, options: CreateOptions = {}): Tensor {
+export function fromArray(
+  values: NestedArray | ArrayLike<number>,
+  shape?: Shape,
+  options: CreateOptions = {},
+): Tensor {
   let flat: ArrayLike<number>;
   let finalShape: Shape;
   if (typeof values === 'number') {
@@ -77,9 +84,13 @@ export function fromArray(values: NestedArray | ArrayLike<number>, shape?: Shape
     finalShape = shape ?? [flat.length];
   }
   if (sizeOf(finalShape) !== flat.length) {
-    throw new ShapeError(`fromArray: ${flat.length} values do not fill shape ${formatShape(finalShape)} (${sizeOf(finalShape)} elements).`);
+    throw new ShapeError(
+      `fromArray: ${flat.length} values do not fill shape ${formatShape(finalShape)} (${sizeOf(finalShape)} elements).`,
+    );
   }
-  const dtype = options.dtype ?? (values instanceof Int32Array ? 'int32' : values instanceof Float64Array ? 'float64' : 'float32');
+  const dtype =
+    options.dtype ??
+    (values instanceof Int32Array ? 'int32' : values instanceof Float64Array ? 'float64' : 'float32');
   return make(flat, finalShape, { ...options, dtype });
 }
 
@@ -111,7 +122,8 @@ export function onesLike(t: Tensor, options: CreateOptions = {}): Tensor {
 /** start, start + step, … up to but excluding stop (numpy's arange). */
 export function arange(start: number, stop?: number, step = 1, options: CreateOptions = {}): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
-  if (step === 0 || !Number.isFinite(step)) throw new ConfigError(`arange: step must be a non-zero finite number, got ${step}.`);
+  if (step === 0 || !Number.isFinite(step))
+    throw new ConfigError(`arange: step must be a non-zero finite number, got ${step}.`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = start + i * step;
@@ -121,7 +133,8 @@ export function arange(start: number, stop?: number, step = 1, options: CreateOp
 /** `count` evenly spaced values from start to stop inclusive. */
 export function linspace(start: number, stop: number, count: number, options: CreateOptions = {}): Tensor {
   const values = new Float64Array(count);
-  for (let i = 0; i < count; i++) values[i] = count === 1 ? start : start + ((stop - start) * i) / (count - 1);
+  for (let i = 0; i < count; i++)
+    values[i] = count === 1 ? start : start + ((stop - start) * i) / (count - 1);
   return make(values, [count], options);
 }
 
@@ -163,7 +176,8 @@ function float32Below(x: number): number {
   const f = new Float32Array([x]);
   if (f[0] < x) return f[0];
   const bits = new Int32Array(f.buffer);
-  if (f[0] === 0) bits[0] = 0x80000001; // the negative number closest to 0
+  if (f[0] === 0)
+    bits[0] = 0x80000001; // the negative number closest to 0
   else bits[0] += f[0] > 0 ? -1 : 1;
   return f[0];
 }

@@ -50,7 +50,8 @@ export function untrackTensor(t: Tensor, byteLength: number): void {
   liveBytes.set(t.backend.name, (liveBytes.get(t.backend.name) ?? 0) - byteLength);
 }
 
-type TensorContainer = Tensor | readonly TensorContainer[] | { readonly [key: string]: TensorContainer } | unknown;
+type TensorContainer =
+  Tensor | readonly TensorContainer[] | { readonly [key: string]: TensorContainer } | unknown;
 
 function collect(value: TensorContainer, into: Set<Tensor>, isTensor: (v: unknown) => v is Tensor): void {
   if (isTensor(value)) into.add(value);
@@ -85,7 +86,9 @@ export function tidy<T>(fn: () => T): T {
   }
   scopes.pop();
   if (result instanceof Promise) {
-    throw new TypeError('tidy(fn): fn must be synchronous; await outside tidy and tidy the synchronous parts.');
+    throw new TypeError(
+      'tidy(fn): fn must be synchronous; await outside tidy and tidy the synchronous parts.',
+    );
   }
   const survivors = new Set<Tensor>();
   collect(result, survivors, isTensorCheck);

@@ -80,14 +80,19 @@ export class Tensor {
   dataSync(): TypedArray {
     this.assertAlive('dataSync()');
     if (!this.backend.readSync) {
-      throw new DescentError(`dataSync(): the ${this.backend.name} backend reads asynchronously; use await t.data().`);
+      throw new DescentError(
+        `dataSync(): the ${this.backend.name} backend reads asynchronously; use await t.data().`,
+      );
     }
     return this.backend.readSync(this.storage, this.dtype, this.size);
   }
 
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw new DescentError(`item(): expected a tensor with one element, got shape ${formatShape(this.shape)}.`);
+    if (this.size !== 1)
+      throw new DescentError(
+        `item(): expected a tensor with one element, got shape ${formatShape(this.shape)}.`,
+      );
     return this.dataSync()[0];
   }
 
@@ -116,7 +121,11 @@ export class Tensor {
   }
 
   toString(): string {
-    const values = this.disposedFlag ? '<disposed>' : this.backend.readSync ? JSON.stringify(this.toArray()) : '<on device>';
+    const values = this.disposedFlag
+      ? '<disposed>'
+      : this.backend.readSync
+        ? JSON.stringify(this.toArray())
+        : '<on device>';
     return `Tensor(${formatShape(this.shape)}, ${this.dtype}${this.requiresGrad ? ', requiresGrad' : ''}) ${values}`;
   }
 }

@@ -119,8 +119,10 @@ export function checkCallbackStates(
   const extra = have.filter((k) => !Object.hasOwn(saved, k));
   if (missing.length > 0 || extra.length > 0) {
     const parts: string[] = [];
-    if (missing.length > 0) parts.push(`the checkpoint holds the state of ${quoted(missing)}, which this run does not have`);
-    if (extra.length > 0) parts.push(`this run has ${quoted(extra)}, whose state the checkpoint does not hold`);
+    if (missing.length > 0)
+      parts.push(`the checkpoint holds the state of ${quoted(missing)}, which this run does not have`);
+    if (extra.length > 0)
+      parts.push(`this run has ${quoted(extra)}, whose state the checkpoint does not hold`);
     throw new ConfigError(
       `${where}: the callbacks differ from those the checkpoint was made with: ${parts.join('; ')} ` +
         `(saved: ${savedKeys.join(', ') || 'none'}; now: ${have.join(', ') || 'none'}). Resume with the same callbacks.`,
@@ -147,7 +149,9 @@ function savedValue<T>(
 ): T {
   const v = values[key];
   if (!ok(v))
-    throw new FormatError(`${where}: the checkpoint's ${key} is ${JSON.stringify(v) ?? 'missing'}; expected ${expected}.`);
+    throw new FormatError(
+      `${where}: the checkpoint's ${key} is ${JSON.stringify(v) ?? 'missing'}; expected ${expected}.`,
+    );
   return v as T;
 }
 
@@ -185,14 +189,17 @@ export interface EarlyStoppingOptions {
 function monitored(where: string, monitor: string | undefined, logs: Logs): { name: string; value: number } {
   const name = monitor ?? ('valLoss' in logs ? 'valLoss' : 'loss');
   const value = logs[name];
-  if (value === undefined) throw new ConfigError(`${where}: no '${name}' in the logs (have ${Object.keys(logs).join(', ')}).`);
+  if (value === undefined)
+    throw new ConfigError(`${where}: no '${name}' in the logs (have ${Object.keys(logs).join(', ')}).`);
   return { name, value };
 }
 
-const modeFor = (mode: 'min' | 'max' | undefined, monitor: string): 'min' | 'max' => mode ?? (/acc/i.test(monitor) ? 'max' : 'min');
+const modeFor = (mode: 'min' | 'max' | undefined, monitor: string): 'min' | 'max' =>
+  mode ?? (/acc/i.test(monitor) ? 'max' : 'min');
 
 function checkMode(where: string, mode: unknown): void {
-  if (mode !== undefined && mode !== 'min' && mode !== 'max') throw new ConfigError(`${where}: mode must be 'min' or 'max', got '${String(mode)}'.`);
+  if (mode !== undefined && mode !== 'min' && mode !== 'max')
+    throw new ConfigError(`${where}: mode must be 'min' or 'max', got '${String(mode)}'.`);
 }
 
 export interface EarlyStopping extends Callback {
@@ -216,8 +223,10 @@ export interface EarlyStopping extends Callback {
 export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping {
   const patience = options.patience ?? 3;
   const minDelta = options.minDelta ?? 0;
-  if (!Number.isInteger(patience) || patience < 0) throw new ConfigError(`earlyStopping: patience must be a non-negative integer, got ${patience}.`);
-  if (!(Number.isFinite(minDelta) && minDelta >= 0)) throw new ConfigError(`earlyStopping: minDelta must be a number ≥ 0, got ${minDelta}.`);
+  if (!Number.isInteger(patience) || patience < 0)
+    throw new ConfigError(`earlyStopping: patience must be a non-negative integer, got ${patience}.`);
+  if (!(Number.isFinite(minDelta) && minDelta >= 0))
+    throw new ConfigError(`earlyStopping: minDelta must be a number ≥ 0, got ${minDelta}.`);
   checkMode('earlyStopping', options.mode);
   let wait = 0;
   let snapshot: WeightsSnapshot | null = null;
@@ -247,9 +256,21 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
     loadState({ values, tensors }, control) {
       const where = 'earlyStopping (resuming)';
       state.best = savedValue<number>(where, values, 'best', isNumber, 'a number');
-      state.bestEpoch = savedValue<number | null>(where, values, 'bestEpoch', isEpochOrNull, 'an epoch or null');
+      state.bestEpoch = savedValue<number | null>(
+        where,
+        values,
+        'bestEpoch',
+        isEpochOrNull,
+        'an epoch or null',
+      );
       wait = savedValue<number>(where, values, 'wait', isCount, 'an integer ≥ 0');
-      state.stoppedEpoch = savedValue<number | null>(where, values, 'stoppedEpoch', isEpochOrNull, 'an epoch or null');
+      state.stoppedEpoch = savedValue<number | null>(
+        where,
+        values,
+        'stoppedEpoch',
+        isEpochOrNull,
+        'an epoch or null',
+      );
       release();
       if (!options.restoreBestWeights) return;
       const count = Object.keys(tensors).length;
@@ -260,7 +281,11 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
         );
       }
       const counts = savedValue<number[]>(
-        where, values, 'batchCounts', (v) => Array.isArray(v) && v.every(isCount), 'a list of batch counts',
+        where,
+        values,
+        'batchCounts',
+        (v) => Array.isArray(v) && v.every(isCount),
+        'a list of batch counts',
       );
       const expected = trainedTensors(control.net);
       const records = expected.map((t, i) => {
@@ -273,7 +298,9 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
         return r.data;
       });
       if (count !== expected.length)
-        throw new FormatError(`${where}: the checkpoint holds ${count} best-weight tensors; the network has ${expected.length}.`);
+        throw new FormatError(
+          `${where}: the checkpoint holds ${count} best-weight tensors; the network has ${expected.length}.`,
+        );
       const restoredSnapshot = new WeightsSnapshot(control.net);
       try {
         restoredSnapshot.load(records, counts, where);
@@ -295,7 +322,8 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
       const { name, value } = monitored('earlyStopping', options.monitor, info.logs);
       const mode = modeFor(options.mode, name);
       const best = state.best;
-      const improved = Number.isNaN(best) || (mode === 'min' ? value < best - minDelta : value > best + minDelta);
+      const improved =
+        Number.isNaN(best) || (mode === 'min' ? value < best - minDelta : value > best + minDelta);
       if (improved) {
         state.best = value;
         state.bestEpoch = info.epoch;
@@ -370,7 +398,8 @@ export function reduceLROnPlateau(options: ReduceLROnPlateauOptions = {}): Reduc
     throw new ConfigError(`${where}: lr must be a positive number, got ${options.lr}.`);
   }
   const minLr = options.minLr ?? 0;
-  if (!(Number.isFinite(minLr) && minLr >= 0)) throw new ConfigError(`${where}: minLr must be a number ≥ 0, got ${minLr}.`);
+  if (!(Number.isFinite(minLr) && minLr >= 0))
+    throw new ConfigError(`${where}: minLr must be a number ≥ 0, got ${minLr}.`);
   const make = (mode: 'min' | 'max', minScale: number) =>
     new ReduceLROnPlateau(1, {
       factor: options.factor ?? 0.1,
@@ -399,8 +428,12 @@ export function reduceLROnPlateau(options: ReduceLROnPlateauOptions = {}): Reduc
         values: {
           plateau: p
             ? {
-                mode: plateauMode, lr: p.lr, best: p.best,
-                badEpochs: p.badEpochs, cooldownLeft: p.cooldownLeft, epochs: p.epochs,
+                mode: plateauMode,
+                lr: p.lr,
+                best: p.best,
+                badEpochs: p.badEpochs,
+                cooldownLeft: p.cooldownLeft,
+                epochs: p.epochs,
               }
             : null,
           reductions: reductions.map((r) => ({ ...r })),
@@ -411,7 +444,9 @@ export function reduceLROnPlateau(options: ReduceLROnPlateauOptions = {}): Reduc
       const where = 'reduceLROnPlateau (resuming)';
       const saved = values.plateau;
       const list = savedValue<Array<{ epoch: number; scale: number }>>(
-        where, values, 'reductions',
+        where,
+        values,
+        'reductions',
         (v) => Array.isArray(v) && v.every((r) => isCount(r?.epoch) && isNumber(r?.scale)),
         'a list of { epoch, scale }',
       );
@@ -421,10 +456,22 @@ export function reduceLROnPlateau(options: ReduceLROnPlateauOptions = {}): Reduc
         return;
       }
       const p = (typeof saved === 'object' && saved !== null ? saved : {}) as Record<string, unknown>;
-      const mode = savedValue<'min' | 'max'>(where, p, 'mode', (v) => v === 'min' || v === 'max', "'min' or 'max'");
+      const mode = savedValue<'min' | 'max'>(
+        where,
+        p,
+        'mode',
+        (v) => v === 'min' || v === 'max',
+        "'min' or 'max'",
+      );
       plateauMode = mode;
       plateau = make(mode, baseLr === undefined ? 0 : Math.min(1, minLr / baseLr));
-      plateau.lr = savedValue<number>(where, p, 'lr', (v) => isNumber(v) && (v as number) >= 0, 'a number ≥ 0');
+      plateau.lr = savedValue<number>(
+        where,
+        p,
+        'lr',
+        (v) => isNumber(v) && (v as number) >= 0,
+        'a number ≥ 0',
+      );
       plateau.best = savedValue<number>(where, p, 'best', isNumber, 'a number');
       plateau.badEpochs = savedValue<number>(where, p, 'badEpochs', isCount, 'an integer ≥ 0');
       plateau.cooldownLeft = savedValue<number>(where, p, 'cooldownLeft', isCount, 'an integer ≥ 0');
@@ -481,9 +528,12 @@ export interface ModelCheckpointOptions {
  * folder always holds a whole model. For resumable training (optimiser state, RNG states,
  * history), use fit's `checkpoint` option instead.
  */
-export function modelCheckpoint(options: ModelCheckpointOptions): Callback & { saves: number; bestEpoch: number | null } {
+export function modelCheckpoint(
+  options: ModelCheckpointOptions,
+): Callback & { saves: number; bestEpoch: number | null } {
   const where = 'modelCheckpoint';
-  if (!options || typeof options.dir !== 'string' || options.dir === '') throw new ConfigError(`${where}: dir must be a folder path.`);
+  if (!options || typeof options.dir !== 'string' || options.dir === '')
+    throw new ConfigError(`${where}: dir must be a folder path.`);
   checkMode(where, options.mode);
   const bestOnly = options.saveBestOnly ?? true;
   let best = NaN;
@@ -498,7 +548,13 @@ export function modelCheckpoint(options: ModelCheckpointOptions): Callback & { s
       const where = 'modelCheckpoint (resuming)';
       best = savedValue<number>(where, values, 'best', isNumber, 'a number');
       state.saves = savedValue<number>(where, values, 'saves', isCount, 'an integer ≥ 0');
-      state.bestEpoch = savedValue<number | null>(where, values, 'bestEpoch', isEpochOrNull, 'an epoch or null');
+      state.bestEpoch = savedValue<number | null>(
+        where,
+        values,
+        'bestEpoch',
+        isEpochOrNull,
+        'an epoch or null',
+      );
     },
     onTrainBegin() {
       best = NaN;

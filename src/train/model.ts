@@ -16,7 +16,13 @@ import { getLoss, type LossFn } from '../losses/index.js';
 import { add, mul } from '../ops/arithmetic.js';
 import type { Layer } from '../nn/layer.js';
 import { BatchNorm } from '../nn/batchnorm.js';
-import { getOptimizer, Optimizer, usesClosure, type GradientTransformation, type OptState } from '../optim/index.js';
+import {
+  getOptimizer,
+  Optimizer,
+  usesClosure,
+  type GradientTransformation,
+  type OptState,
+} from '../optim/index.js';
 import { rng as globalRng, type Rng } from '../tensor/random.js';
 import { dispose, keep, tidy } from '../tensor/scope.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
@@ -24,13 +30,29 @@ import { Tensor } from '../tensor/tensor.js';
 import { concat, gather } from '../ops/shape.js';
 import { scalar, zeros } from '../tensor/creation.js';
 import {
-  checkCallbackStates, loadCallbackStates, saveCallbackStates, statefulCallbacks,
-  type Callback, type History, type Logs, type TrainingControl,
+  checkCallbackStates,
+  loadCallbackStates,
+  saveCallbackStates,
+  statefulCallbacks,
+  type Callback,
+  type History,
+  type Logs,
+  type TrainingControl,
 } from './callbacks.js';
 import type { RestoredState } from '../io/checkpoint.js';
 import { getMetric, type Metric } from './metrics.js';
-import { checkDiagnoseOptions, TrainingDiagnostics, type Diagnostic, type DiagnoseOptions } from './diagnose.js';
-import { checkCheckpointOptions, loadCheckpoint, saveCheckpoint, type CheckpointOptions } from '../io/checkpoint.js';
+import {
+  checkDiagnoseOptions,
+  TrainingDiagnostics,
+  type Diagnostic,
+  type DiagnoseOptions,
+} from './diagnose.js';
+import {
+  checkCheckpointOptions,
+  loadCheckpoint,
+  saveCheckpoint,
+  type CheckpointOptions,
+} from '../io/checkpoint.js';
 import { saveModel, type ModelInfo, type SaveModelOptions } from '../io/model-io.js';
 
 export interface CompileOptions {
@@ -104,8 +126,10 @@ export class Model {
   constructor(readonly net: Layer) {}
 
   compile(options: CompileOptions): this {
-    if (!options || !options.loss) throw new ConfigError('compile: a loss is required, e.g. { loss: "crossEntropy" }.');
-    if (!options.optimizer) throw new ConfigError('compile: an optimizer is required, e.g. { optimizer: "sgd" }.');
+    if (!options || !options.loss)
+      throw new ConfigError('compile: a loss is required, e.g. { loss: "crossEntropy" }.');
+    if (!options.optimizer)
+      throw new ConfigError('compile: an optimizer is required, e.g. { optimizer: "sgd" }.');
     this.lossFn = getLoss(options.loss);
     this.lossName = typeof options.loss === 'string' ? options.loss : options.loss.name;
     const threshold = /logits/i.test(this.lossName) ? 0 : 0.5;
@@ -113,13 +137,16 @@ export class Model {
     this.optimizer?.dispose();
     const opt = options.optimizer;
     this.optimizer =
-      opt instanceof Optimizer ? opt : new Optimizer(typeof opt === 'string' ? getOptimizer(opt, { lr: options.lr }) : opt);
+      opt instanceof Optimizer
+        ? opt
+        : new Optimizer(typeof opt === 'string' ? getOptimizer(opt, { lr: options.lr }) : opt);
     if (typeof options.lr === 'number') this.optimizer.baseLr = options.lr;
     return this;
   }
 
   private requireCompiled(where: string): { lossFn: LossFn; optimizer: Optimizer } {
-    if (!this.lossFn || !this.optimizer) throw new ConfigError(`${where}: call compile({ optimizer, loss }) first.`);
+    if (!this.lossFn || !this.optimizer)
+      throw new ConfigError(`${where}: call compile({ optimizer, loss }) first.`);
     return { lossFn: this.lossFn, optimizer: this.optimizer };
   }
 
@@ -127,7 +154,10 @@ export class Model {
   private prepare(data: Dataset, optimizer: Optimizer): void {
     if (!this.net.isBuilt) this.net.buildFor([1, ...data.x.shape.slice(1)]);
     const params = this.net.parameters();
-    if (optimizer.parameters.length !== params.length || optimizer.parameters.some((p, i) => p !== params[i])) {
+    if (
+      optimizer.parameters.length !== params.length ||
+      optimizer.parameters.some((p, i) => p !== params[i])
+    ) {
       optimizer.attach(params);
     }
   }
@@ -135,7 +165,8 @@ export class Model {
   /** Trains for `epochs` epochs of mini-batches; returns the per-epoch history. */
   async fit(data: Dataset, options: FitOptions = {}): Promise<History> {
     const { lossFn, optimizer } = this.requireCompiled('fit');
-    if (!(data instanceof Dataset)) throw new ConfigError('fit: expected a Dataset (e.g. Dataset.fromArrays(x, shape, y)).');
+    if (!(data instanceof Dataset))
+      throw new ConfigError('fit: expected a Dataset (e.g. Dataset.fromArrays(x, shape, y)).');
     const epochs = checkPositiveInt('fit', 'epochs', options.epochs ?? 1);
     const batchSize = checkPositiveInt('fit', 'batchSize', options.batchSize ?? 32);
     const logEvery = checkPositiveInt('fit', 'logEvery', options.logEvery ?? 1);
@@ -143,10 +174,16 @@ export class Model {
     if (augment !== undefined && typeof augment !== 'function') {
       throw new ConfigError(`fit: augment must be a function (x, rng) => tensor, got ${typeof augment}.`);
     }
-    const checkpoint = options.checkpoint === undefined ? null : checkCheckpointOptions('fit', options.checkpoint);
+    const checkpoint =
+      options.checkpoint === undefined ? null : checkCheckpointOptions('fit', options.checkpoint);
     const diagnoseThresholds = checkDiagnoseOptions('fit', options.diagnose);
-    if (options.resumeFrom !== undefined && (typeof options.resumeFrom !== 'string' || options.resumeFrom === '')) {
-      throw new ConfigError(`fit: resumeFrom must be a checkpoint folder (a non-empty path), got ${String(options.resumeFrom)}.`);
+    if (
+      options.resumeFrom !== undefined &&
+      (typeof options.resumeFrom !== 'string' || options.resumeFrom === '')
+    ) {
+      throw new ConfigError(
+        `fit: resumeFrom must be a checkpoint folder (a non-empty path), got ${String(options.resumeFrom)}.`,
+      );
     }
     let train = data;
     let validation = options.validationData;
@@ -251,7 +288,10 @@ export class Model {
                     ? diagnostics.forward(batch.x, { training })
                     : this.net.call(batch.x, { training });
                 const loss = lossFn(prediction, batch.y);
-                if (loss.size !== 1) throw new ShapeError(`loss '${this.lossName}' returned shape ${formatShape(loss.shape)}; a loss must be a scalar.`);
+                if (loss.size !== 1)
+                  throw new ShapeError(
+                    `loss '${this.lossName}' returned shape ${formatShape(loss.shape)}; a loss must be a scalar.`,
+                  );
                 return { prediction, loss };
               };
               let prediction: Tensor;
@@ -267,7 +307,9 @@ export class Model {
                 });
                 diagnostics?.afterBackward();
                 prediction = noGrad(() =>
-                  diagnostics ? diagnostics.forward(batch.x, { training: false }) : this.net.call(batch.x, { training: false }),
+                  diagnostics
+                    ? diagnostics.forward(batch.x, { training: false })
+                    : this.net.call(batch.x, { training: false }),
                 );
                 loss = scalar(value ?? NaN);
               } else {
@@ -279,7 +321,9 @@ export class Model {
               }
               const weighted = noGrad(() => mul(loss, idx.length));
               const nextLoss = add(lossSum, weighted);
-              const nextMetrics = noGrad(() => this.metrics.map((m, i) => add(metricSums[i], m.batchSum(prediction, batch.y))));
+              const nextMetrics = noGrad(() =>
+                this.metrics.map((m, i) => add(metricSums[i], m.batchSum(prediction, batch.y))),
+              );
               return { nextLoss, nextMetrics, loss };
             });
             lossSum.dispose();
@@ -301,8 +345,13 @@ export class Model {
             result.loss.dispose();
             const seconds = (now() - started) / 1000;
             const info = {
-              epoch, batch: batchIndex, step, batchesPerEpoch: loader.numBatches, samples,
-              loss: lastLoss, samplesPerSec: seconds > 0 ? samples / seconds : 0,
+              epoch,
+              batch: batchIndex,
+              step,
+              batchesPerEpoch: loader.numBatches,
+              samples,
+              loss: lastLoss,
+              samplesPerSec: seconds > 0 ? samples / seconds : 0,
             };
             for (const cb of callbacks) await cb.onBatchEnd?.(info, control);
             batchIndex++;
@@ -331,7 +380,13 @@ export class Model {
         if (health) await report(health.diagnostics);
         if (checkpoint) {
           await saveCheckpoint(checkpoint.dir, {
-            model: this.net, optimizer, epoch: epoch + 1, step, history, keep: checkpoint.keep, metadata: checkpoint.metadata,
+            model: this.net,
+            optimizer,
+            epoch: epoch + 1,
+            step,
+            history,
+            keep: checkpoint.keep,
+            metadata: checkpoint.metadata,
             callbacks: saveCallbackStates(stateful),
             rng: { shuffle: shuffleRng.getState(), global: globalRng().getState() },
           });
@@ -344,7 +399,8 @@ export class Model {
         validation?.dispose();
       }
     }
-    if (this.stopRequested) history.stoppedEarly = `stopped by a callback after epoch ${history.epochs.length}`;
+    if (this.stopRequested)
+      history.stoppedEarly = `stopped by a callback after epoch ${history.epochs.length}`;
     for (const cb of callbacks) await cb.onTrainEnd?.(history);
     return history;
   }
@@ -366,12 +422,14 @@ export class Model {
     for (const p of optimizer.parameters) {
       const g = p.grad && p.backend.readSync ? p.backend.readSync(p.grad.storage, p.dtype, p.size) : null;
       const w = p.backend.readSync ? p.backend.readSync(p.storage, p.dtype, p.size) : null;
-      const bad = (a: ArrayLike<number> | null) => a !== null && Array.prototype.some.call(a, (v: number) => !Number.isFinite(v));
+      const bad = (a: ArrayLike<number> | null) =>
+        a !== null && Array.prototype.some.call(a, (v: number) => !Number.isFinite(v));
       if (bad(g) || bad(w)) {
         culprit = ` The first parameter with a non-finite gradient or value is ${p.name ?? 'unnamed'}.`;
         break;
       }
-      for (const v of g ?? []) if (Math.abs(v) > largest.size) largest = { name: p.name ?? 'unnamed', size: Math.abs(v) };
+      for (const v of g ?? [])
+        if (Math.abs(v) > largest.size) largest = { name: p.name ?? 'unnamed', size: Math.abs(v) };
     }
     // The loss can overflow while every parameter is still finite: then name the largest gradient.
     if (!culprit && largest.name) {
@@ -405,7 +463,10 @@ export class Model {
           const x = gather(data.x, idx);
           const y = gather(data.y, idx);
           const prediction = this.net.call(x, { training: false });
-          return [mul(lossFn(prediction, y), idx.length), ...this.metrics.map((m) => m.batchSum(prediction, y))];
+          return [
+            mul(lossFn(prediction, y), idx.length),
+            ...this.metrics.map((m) => m.batchSum(prediction, y)),
+          ];
         }),
       );
       const values = await Promise.all(sums.map((t) => t.data()));
@@ -450,7 +511,9 @@ export class Model {
 
   /** `options` with the loss and metric names added to the metadata (folder, IndexedDB or download alike). */
   saveOptions(options: SaveModelOptions = {}): SaveModelOptions {
-    const training = this.lossFn ? { training: { loss: this.lossName, metrics: this.metrics.map((m) => m.name) } } : {};
+    const training = this.lossFn
+      ? { training: { loss: this.lossName, metrics: this.metrics.map((m) => m.name) } }
+      : {};
     return { ...options, metadata: { ...training, ...options.metadata } };
   }
 
@@ -459,4 +522,3 @@ export class Model {
     this.net.dispose();
   }
 }
-

@@ -21,17 +21,27 @@ function check(text: string): void {
     }
   } catch (error) {
     if (!(error instanceof DescentError)) throw error;
-    assert.match(error.message, /fuzz\.csv|<string>|empty|column|line/i, `error names the place: ${error.message}`);
+    assert.match(
+      error.message,
+      /fuzz\.csv|<string>|empty|column|line/i,
+      `error names the place: ${error.message}`,
+    );
   }
   assert.ok(performance.now() - started < 1000, 'no input takes a second');
 }
 
 test('CSV reader: 6,000 random texts over a CSV-like alphabet never crash', () => {
   const alphabet = fc.constantFrom(...'0123456789.,-+eE \n\r\tNaNinf"abc'.split(''));
-  fc.assert(fc.property(fc.array(alphabet, { maxLength: 200 }).map((a) => a.join('')), (text) => check(text)), {
-    numRuns: 6000,
-    seed: 7,
-  });
+  fc.assert(
+    fc.property(
+      fc.array(alphabet, { maxLength: 200 }).map((a) => a.join('')),
+      (text) => check(text),
+    ),
+    {
+      numRuns: 6000,
+      seed: 7,
+    },
+  );
 });
 
 test('CSV reader: 5,000 mutations of a valid file never crash', () => {

@@ -22,10 +22,17 @@ export function positive(shape: number[], rng: Rng, min = 0.2, max = 2): Tensor 
   return randomTensor(shape, rng, min, max);
 }
 
-export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-6, what = 'values'): void {
-  if (actual.length !== expected.length) throw new Error(`${what}: length ${actual.length} vs ${expected.length}`);
+export function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol = 1e-6,
+  what = 'values',
+): void {
+  if (actual.length !== expected.length)
+    throw new Error(`${what}: length ${actual.length} vs ${expected.length}`);
   for (let i = 0; i < actual.length; i++) {
     const err = Math.abs(actual[i] - expected[i]) / Math.max(1, Math.abs(expected[i]));
-    if (!(err <= tol)) throw new Error(`${what}[${i}]: got ${actual[i]}, expected ${expected[i]} (error ${err} > ${tol})`);
+    if (!(err <= tol))
+      throw new Error(`${what}[${i}]: got ${actual[i]}, expected ${expected[i]} (error ${err} > ${tol})`);
   }
 }

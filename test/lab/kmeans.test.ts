@@ -8,8 +8,12 @@ test("Lloyd's batch K-means never increases the cost and finds the blobs", () =>
   const data = blobs({ k: 4, count: 400, seed: 1 });
   const run = kmeansBatch(data, 4, 15, 1);
   const atTruth = kmeansCost(data.points, Float64Array.from(data.trueCentres.flat()));
-  assert.ok(run.cost.at(-1)! <= atTruth * 1.05, `J ${run.cost.at(-1)} near the cost at the true centres ${atTruth}`);
-  for (let p = 1; p < run.cost.length; p++) assert.ok(run.cost[p] <= run.cost[p - 1] + 1e-12, `pass ${p} increased J`);
+  assert.ok(
+    run.cost.at(-1)! <= atTruth * 1.05,
+    `J ${run.cost.at(-1)} near the cost at the true centres ${atTruth}`,
+  );
+  for (let p = 1; p < run.cost.length; p++)
+    assert.ok(run.cost[p] <= run.cost[p - 1] + 1e-12, `pass ${p} increased J`);
   for (const [x, y] of data.trueCentres) {
     const d = Math.min(...run.centres.map(([cx, cy]) => Math.hypot(cx - x, cy - y)));
     assert.ok(d < 0.3, `a centre lies within 0.3 of the blob at (${x}, ${y}); nearest is ${d}`);
@@ -31,10 +35,16 @@ test('online updates are most of the way down within the first pass; batch needs
   const [batch, online] = study.runs;
   const start = batch.cost[0];
   const onlineAfterOnePass = online.cost[online.passes.indexOf(1)];
-  assert.ok(onlineAfterOnePass < batch.cost[1], `after one pass online J ${onlineAfterOnePass} < batch J ${batch.cost[1]}`);
+  assert.ok(
+    onlineAfterOnePass < batch.cost[1],
+    `after one pass online J ${onlineAfterOnePass} < batch J ${batch.cost[1]}`,
+  );
   assert.ok(onlineAfterOnePass < 0.5 * start);
   const figures = kmeansFigures(study);
-  assert.deepEqual(figures.map((f) => f.id), ['kmeans-cost', 'kmeans-centres']);
+  assert.deepEqual(
+    figures.map((f) => f.id),
+    ['kmeans-cost', 'kmeans-centres'],
+  );
 });
 
 test('bad arguments are refused with the argument named', () => {

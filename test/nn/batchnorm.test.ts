@@ -35,7 +35,10 @@ test('batchNorm2d(C): γ = 1 and β = 0 as parameters; training normalises each 
   setSeed(1);
   const bn = batchNorm2d(3);
   assert.ok(bn.isBuilt);
-  assert.deepEqual(bn.parameters().map((p) => p.name), ['batchNorm2d.gamma', 'batchNorm2d.beta']);
+  assert.deepEqual(
+    bn.parameters().map((p) => p.name),
+    ['batchNorm2d.gamma', 'batchNorm2d.beta'],
+  );
   const x = ops.add(ops.mul(randn([4, 3, 5, 2]), 3), 2);
   const y = bn.call(x, { training: true });
   const { mean, variance } = channelStats(y);
@@ -49,10 +52,21 @@ test('batchNorm: running averages follow PyTorch; inference uses them', () => {
   const x = ops.add(randn([3, 2, 4, 4]), 5);
   bn.call(x, { training: true });
   const { mean, variance, m } = channelStats(x);
-  assertClose(bn.runningMean.dataSync(), mean.map((u) => 0.2 * u), 1e-5);
-  assertClose(bn.runningVar.dataSync(), variance.map((v) => 0.8 + 0.2 * v * (m / (m - 1))), 1e-5);
+  assertClose(
+    bn.runningMean.dataSync(),
+    mean.map((u) => 0.2 * u),
+    1e-5,
+  );
+  assertClose(
+    bn.runningVar.dataSync(),
+    variance.map((v) => 0.8 + 0.2 * v * (m / (m - 1))),
+    1e-5,
+  );
   const xi = randn([2, 2, 4, 4]);
-  const expected = ops.batchNorm(xi, bn.gamma, bn.beta, { runningMean: bn.runningMean, runningVar: bn.runningVar }).output;
+  const expected = ops.batchNorm(xi, bn.gamma, bn.beta, {
+    runningMean: bn.runningMean,
+    runningVar: bn.runningVar,
+  }).output;
   assertClose(bn.call(xi).dataSync(), expected.dataSync(), 1e-6);
   assertClose(bn.call(xi, { training: false }).dataSync(), expected.dataSync(), 1e-6);
 });
@@ -71,11 +85,17 @@ test("batchNorm 'population' inference: the average of the batch means and of th
   assertClose(population.mean.dataSync(), meanAvg, 1e-5);
   assertClose(population.variance.dataSync(), varAvg, 1e-5);
   const x = randn([2, 3]);
-  const expected = ops.batchNorm(x, bn.gamma, bn.beta, { runningMean: population.mean, runningVar: population.variance }).output;
+  const expected = ops.batchNorm(x, bn.gamma, bn.beta, {
+    runningMean: population.mean,
+    runningVar: population.variance,
+  }).output;
   assertClose(bn.call(x).dataSync(), expected.dataSync(), 1e-6);
   // Switching estimates is a property; resetting starts a new average.
   bn.inference = 'running';
-  const running = ops.batchNorm(x, bn.gamma, bn.beta, { runningMean: bn.runningMean, runningVar: bn.runningVar }).output;
+  const running = ops.batchNorm(x, bn.gamma, bn.beta, {
+    runningMean: bn.runningMean,
+    runningVar: bn.runningVar,
+  }).output;
   assertClose(bn.call(x).dataSync(), running.dataSync(), 1e-6);
   bn.resetPopulationStatistics();
   assert.equal(bn.populationBatches, 0);
@@ -84,7 +104,10 @@ test("batchNorm 'population' inference: the average of the batch means and of th
 
 test('batchNorm: gradients reach γ and β, and flow through the batch statistics to the layer below', () => {
   setSeed(4);
-  const model = sequential([conv2d({ inputShape: [2, 5, 4], outChannels: 3, kernelSize: 3, padding: 1 }), batchNorm2d()]);
+  const model = sequential([
+    conv2d({ inputShape: [2, 5, 4], outChannels: 3, kernelSize: 3, padding: 1 }),
+    batchNorm2d(),
+  ]);
   const x = randn([4, 2, 5, 4]);
   ops.sum(ops.square(model.call(x, { training: true }))).backward();
   const [weight, bias, gamma, beta] = model.parameters();
@@ -102,9 +125,18 @@ test('batchNorm1d accepts [N, C] and [N, C, L]; errors name the layer', () => {
   const bn = batchNorm1d(4);
   assert.deepEqual(bn.call(randn([3, 4]), { training: true }).shape, [3, 4]);
   assert.deepEqual(bn.call(randn([3, 4, 2]), { training: true }).shape, [3, 4, 2]);
-  assert.throws(() => bn.call(randn([3, 5])), (e: unknown) =>
-    e instanceof ShapeError && /^batchNorm1d \(batchNorm1d\): expected input shaped \[batch, features\] or \[batch, channels, length\] with 4 channels on axis 1, got \[3, 5\]/.test(e.message));
-  assert.throws(() => batchNorm2d().call(randn([3, 4])), /batchNorm2d \(batchNorm2d\): expected input shaped \[batch, channels, height, width\]/);
+  assert.throws(
+    () => bn.call(randn([3, 5])),
+    (e: unknown) =>
+      e instanceof ShapeError &&
+      /^batchNorm1d \(batchNorm1d\): expected input shaped \[batch, features\] or \[batch, channels, length\] with 4 channels on axis 1, got \[3, 5\]/.test(
+        e.message,
+      ),
+  );
+  assert.throws(
+    () => batchNorm2d().call(randn([3, 4])),
+    /batchNorm2d \(batchNorm2d\): expected input shaped \[batch, channels, height, width\]/,
+  );
   assert.throws(() => bn.call(randn([1, 4]), { training: true }), /more than one value per channel/);
   assert.throws(() => batchNorm2d({ momentum: 2 }), ConfigError);
   assert.throws(() => batchNorm2d({ inference: 'average' as 'running' }), /'running' or 'population'/);
@@ -112,10 +144,19 @@ test('batchNorm1d accepts [N, C] and [N, C, L]; errors name the layer', () => {
 
 test('batchNorm: buffers are listed for saving, freed on dispose, and nothing grows across steps', () => {
   const bn = batchNorm2d(2);
-  assert.deepEqual(bn.namedBuffers().map(([n]) => n), [
-    'batchNorm2d.runningMean', 'batchNorm2d.runningVar', 'batchNorm2d.populationMeanSum', 'batchNorm2d.populationVarSum',
-  ]);
-  const x = fromArray(Array.from({ length: 24 }, (_, i) => Math.sin(i)), [3, 2, 2, 2]);
+  assert.deepEqual(
+    bn.namedBuffers().map(([n]) => n),
+    [
+      'batchNorm2d.runningMean',
+      'batchNorm2d.runningVar',
+      'batchNorm2d.populationMeanSum',
+      'batchNorm2d.populationVarSum',
+    ],
+  );
+  const x = fromArray(
+    Array.from({ length: 24 }, (_, i) => Math.sin(i)),
+    [3, 2, 2, 2],
+  );
   const before = memory().numTensors;
   for (let k = 0; k < 3; k++) tidy(() => void bn.call(x, { training: true }));
   assert.equal(memory().numTensors, before);

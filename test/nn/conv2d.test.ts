@@ -27,8 +27,15 @@ test('conv2d layer: builds from the first input; weight [O, C, kH, kW]; equals t
   assert.deepEqual(layer.bias!.shape, [4]);
   assert.deepEqual(y.shape, layer.outputShape(x.shape));
   assert.deepEqual(y.shape, [2, 4, 4, 7]);
-  assertClose(y.dataSync(), ops.conv2d(x, layer.weight, layer.bias, { stride: [2, 1], padding: 1 }).dataSync(), 1e-6);
-  assert.deepEqual(layer.parameters().map((p) => p.name), ['conv2d.weight', 'conv2d.bias']);
+  assertClose(
+    y.dataSync(),
+    ops.conv2d(x, layer.weight, layer.bias, { stride: [2, 1], padding: 1 }).dataSync(),
+    1e-6,
+  );
+  assert.deepEqual(
+    layer.parameters().map((p) => p.name),
+    ['conv2d.weight', 'conv2d.bias'],
+  );
 });
 
 test('conv2d layer: glorot-uniform weights with fans counting the kernel area; groups; no bias', () => {
@@ -62,25 +69,52 @@ test('conv and pool layers: shape errors name the layer, the input shape and the
   const model = sequential([conv2d({ inChannels: 3, outChannels: 2, kernelSize: 5 }), maxPool2d(3)]);
   assert.throws(
     () => model.call(randn([1, 4, 9, 9])),
-    (e: unknown) => e instanceof ShapeError && /^conv2d_1 \(conv2d\): expected input shaped \[batch, 3, height, width\] \(3 channels\), got \[1, 4, 9, 9\]/.test(e.message),
+    (e: unknown) =>
+      e instanceof ShapeError &&
+      /^conv2d_1 \(conv2d\): expected input shaped \[batch, 3, height, width\] \(3 channels\), got \[1, 4, 9, 9\]/.test(
+        e.message,
+      ),
   );
   assert.throws(
     () => model.call(randn([1, 3, 4, 9])),
-    (e: unknown) => e instanceof ShapeError && /^conv2d_1 \(conv2d\): input \[1, 3, 4, 9\] is too small for kernel \[5, 5\] with stride \[1, 1\], padding \[0, 0, 0, 0\]/.test(e.message),
+    (e: unknown) =>
+      e instanceof ShapeError &&
+      /^conv2d_1 \(conv2d\): input \[1, 3, 4, 9\] is too small for kernel \[5, 5\] with stride \[1, 1\], padding \[0, 0, 0, 0\]/.test(
+        e.message,
+      ),
   );
   assert.throws(
     () => model.call(randn([1, 3, 6, 9])),
-    (e: unknown) => e instanceof ShapeError && /^maxPool2d_1 \(maxPool2d\): input \[1, 2, 2, 5\] is too small for kernel \[3, 3\] with stride \[3, 3\]/.test(e.message),
+    (e: unknown) =>
+      e instanceof ShapeError &&
+      /^maxPool2d_1 \(maxPool2d\): input \[1, 2, 2, 5\] is too small for kernel \[3, 3\] with stride \[3, 3\]/.test(
+        e.message,
+      ),
   );
   assert.throws(() => model.outputShape([1, 3, 6, 9]), /maxPool2d_1 \(maxPool2d\)/);
-  assert.throws(() => maxPool2d(2).call(randn([2, 3])), /maxPool2d \(maxPool2d\): expected input shaped \[batch, channels, height, width\], got \[2, 3\]/);
-  assert.throws(() => conv2d({ outChannels: 3, kernelSize: 3, groups: 2 }), /outChannels 3 must be divisible by groups 2/);
+  assert.throws(
+    () => maxPool2d(2).call(randn([2, 3])),
+    /maxPool2d \(maxPool2d\): expected input shaped \[batch, channels, height, width\], got \[2, 3\]/,
+  );
+  assert.throws(
+    () => conv2d({ outChannels: 3, kernelSize: 3, groups: 2 }),
+    /outChannels 3 must be divisible by groups 2/,
+  );
   assert.throws(() => new Conv2d({ outChannels: 3, kernelSize: 0 }), /kernelSize must be a positive integer/);
 });
 
 test('pooling layers: config and output shapes; globalAvgPool2d keepDims', () => {
-  assert.deepEqual(maxPool2d(2).config(), { kernelSize: [2, 2], stride: [2, 2], padding: 0, dilation: 1, ceilMode: false });
-  assert.deepEqual(avgPool2d({ kernelSize: [3, 2], stride: 1, countIncludePad: false }).outputShape([4, 2, 5, 5]), [4, 2, 3, 4]);
+  assert.deepEqual(maxPool2d(2).config(), {
+    kernelSize: [2, 2],
+    stride: [2, 2],
+    padding: 0,
+    dilation: 1,
+    ceilMode: false,
+  });
+  assert.deepEqual(
+    avgPool2d({ kernelSize: [3, 2], stride: 1, countIncludePad: false }).outputShape([4, 2, 5, 5]),
+    [4, 2, 3, 4],
+  );
   assert.deepEqual(globalAvgPool2d({ keepDims: true }).call(randn([2, 3, 4, 4])).shape, [2, 3, 1, 1]);
   assert.deepEqual(globalAvgPool2d().call(randn([2, 3, 4, 4])).shape, [2, 3]);
 });

@@ -33,15 +33,19 @@ test("dropout layer, mode 'scaleAtTest': unscaled in training, × keep probabili
   assert.deepEqual(layer.config(), { rate: 0.5, mode: 'scaleAtTest' });
 });
 
-test('dropout layer: the global seed (or the layer\'s own Rng) reproduces the masks', () => {
+test("dropout layer: the global seed (or the layer's own Rng) reproduces the masks", () => {
   const x = randn([6, 6]);
   setSeed(7);
   const a = dropout(0.5).call(x, { training: true }).dataSync();
   setSeed(7);
   const b = dropout(0.5).call(x, { training: true }).dataSync();
   assert.deepEqual(a, b);
-  const c = dropout({ rate: 0.5, rng: new Rng(1) }).call(x, { training: true }).dataSync();
-  const d = dropout({ rate: 0.5, rng: new Rng(1) }).call(x, { training: true }).dataSync();
+  const c = dropout({ rate: 0.5, rng: new Rng(1) })
+    .call(x, { training: true })
+    .dataSync();
+  const d = dropout({ rate: 0.5, rng: new Rng(1) })
+    .call(x, { training: true })
+    .dataSync();
   assert.deepEqual(c, d);
 });
 
@@ -63,5 +67,8 @@ test('dropout on the inputs of a network: dropped inputs get no gradient through
 test('dropout layer: bad rate or mode', () => {
   assert.throws(() => dropout(1), ConfigError);
   assert.throws(() => dropout(-0.1), /rate must be in \[0, 1\)/);
-  assert.throws(() => dropout({ rate: 0.5, mode: 'alpha' as 'inverted' }), /Valid modes: inverted, scaleAtTest/);
+  assert.throws(
+    () => dropout({ rate: 0.5, mode: 'alpha' as 'inverted' }),
+    /Valid modes: inverted, scaleAtTest/,
+  );
 });

@@ -27,31 +27,56 @@ for (const stride of [1, 2]) {
   for (const padding of [0, 1, 'same'] as const) {
     for (const dilation of [1, 2]) {
       const options = { stride, padding, dilation };
-      check(`stride ${stride} padding ${padding} dilation ${dilation}`, (x, w, b) => ops.conv2d(x, w, b, options), () => [
-        r(2, 2, 7, 6), r(3, 2, 3, 2), r(3),
-      ]);
+      check(
+        `stride ${stride} padding ${padding} dilation ${dilation}`,
+        (x, w, b) => ops.conv2d(x, w, b, options),
+        () => [r(2, 2, 7, 6), r(3, 2, 3, 2), r(3)],
+      );
     }
   }
 }
-check('stride [2,1] padding [0,2] dilation [2,1]', (x, w, b) => ops.conv2d(x, w, b, { stride: [2, 1], padding: [0, 2], dilation: [2, 1] }), () => [
-  r(2, 2, 7, 5), r(2, 2, 2, 3), r(2),
-]);
-check('asymmetric padding [top, left, bottom, right]', (x, w) => ops.conv2d(x, w, null, { padding: [1, 0, 2, 1], stride: 2 }), () => [
-  r(1, 2, 5, 6), r(3, 2, 3, 3),
-]);
-check('no bias, 1×1 kernel', (x, w) => ops.conv2d(x, w), () => [r(2, 3, 3, 4), r(2, 3, 1, 1)]);
-check('kernel as large as the image', (x, w, b) => ops.conv2d(x, w, b), () => [r(2, 2, 3, 4), r(3, 2, 3, 4), r(3)]);
-check('groups 2', (x, w, b) => ops.conv2d(x, w, b, { groups: 2, padding: 1 }), () => [r(2, 4, 4, 5), r(6, 2, 3, 2), r(6)]);
-check('depthwise (groups = channels) stride 2', (x, w) => ops.conv2d(x, w, null, { groups: 3, stride: 2, padding: 'same' }), () => [
-  r(2, 3, 5, 6), r(3, 1, 3, 3),
-]);
-check('composed with relu and a second conv', (x, w1, w2) => ops.conv2d(ops.tanh(ops.conv2d(x, w1, null, { padding: 1 })), w2), () => [
-  r(2, 1, 5, 4), r(2, 1, 3, 3), r(2, 2, 2, 2),
-]);
+check(
+  'stride [2,1] padding [0,2] dilation [2,1]',
+  (x, w, b) => ops.conv2d(x, w, b, { stride: [2, 1], padding: [0, 2], dilation: [2, 1] }),
+  () => [r(2, 2, 7, 5), r(2, 2, 2, 3), r(2)],
+);
+check(
+  'asymmetric padding [top, left, bottom, right]',
+  (x, w) => ops.conv2d(x, w, null, { padding: [1, 0, 2, 1], stride: 2 }),
+  () => [r(1, 2, 5, 6), r(3, 2, 3, 3)],
+);
+check(
+  'no bias, 1×1 kernel',
+  (x, w) => ops.conv2d(x, w),
+  () => [r(2, 3, 3, 4), r(2, 3, 1, 1)],
+);
+check(
+  'kernel as large as the image',
+  (x, w, b) => ops.conv2d(x, w, b),
+  () => [r(2, 2, 3, 4), r(3, 2, 3, 4), r(3)],
+);
+check(
+  'groups 2',
+  (x, w, b) => ops.conv2d(x, w, b, { groups: 2, padding: 1 }),
+  () => [r(2, 4, 4, 5), r(6, 2, 3, 2), r(6)],
+);
+check(
+  'depthwise (groups = channels) stride 2',
+  (x, w) => ops.conv2d(x, w, null, { groups: 3, stride: 2, padding: 'same' }),
+  () => [r(2, 3, 5, 6), r(3, 1, 3, 3)],
+);
+check(
+  'composed with relu and a second conv',
+  (x, w1, w2) => ops.conv2d(ops.tanh(ops.conv2d(x, w1, null, { padding: 1 })), w2),
+  () => [r(2, 1, 5, 4), r(2, 1, 3, 3), r(2, 2, 2, 2)],
+);
 
 // ---- PyTorch fixtures ------------------------------------------------------------------
 
-interface Encoded { shape: number[]; data: number[] }
+interface Encoded {
+  shape: number[];
+  data: number[];
+}
 interface TorchCase {
   name: string;
   options: Record<string, unknown>;
@@ -92,12 +117,34 @@ for (const c of loadFixture<TorchCase>('conv2d.json')) {
 // ---- behaviour ---------------------------------------------------------------------------
 
 test('conv2d: a hand-computed example (cross-correlation, zero padding)', () => {
-  const x = fromArray([[[[1, 2, 3], [4, 5, 6]]]]); // [1, 1, 2, 3]
-  const w = fromArray([[[[1, 0], [0, -1]]]]); // [1, 1, 2, 2]
+  const x = fromArray([
+    [
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+    ],
+  ]); // [1, 1, 2, 3]
+  const w = fromArray([
+    [
+      [
+        [1, 0],
+        [0, -1],
+      ],
+    ],
+  ]); // [1, 1, 2, 2]
   assert.deepEqual(ops.conv2d(x, w).toArray(), [[[[1 - 5, 2 - 6]]]]);
   const padded = ops.conv2d(x, w, fromArray([10]), { padding: 1 });
   assert.deepEqual(padded.shape, [1, 1, 3, 4]);
-  assert.deepEqual(padded.toArray(), [[[[9, 8, 7, 10], [6, 6, 6, 13], [10, 14, 15, 16]]]]);
+  assert.deepEqual(padded.toArray(), [
+    [
+      [
+        [9, 8, 7, 10],
+        [6, 6, 6, 13],
+        [10, 14, 15, 16],
+      ],
+    ],
+  ]);
 });
 
 test("conv2d: 'same' keeps the size at stride 1 and gives ⌈in/stride⌉ otherwise", () => {
@@ -119,17 +166,31 @@ test('conv2d: shape errors name the input, kernel, stride, padding and dilation'
     (e: unknown) =>
       e instanceof ShapeError &&
       /^conv_1 \(conv2d\): input \[1, 2, 4, 4\]/.test(e.message) &&
-      /kernel \[5, 5\]/.test(e.message) && /stride \[2, 2\]/.test(e.message) &&
-      /padding \[0, 0, 0, 0\]/.test(e.message) && /dilation \[1, 1\]/.test(e.message),
+      /kernel \[5, 5\]/.test(e.message) &&
+      /stride \[2, 2\]/.test(e.message) &&
+      /padding \[0, 0, 0, 0\]/.test(e.message) &&
+      /dilation \[1, 1\]/.test(e.message),
   );
   assert.throws(() => ops.conv2d(r(1, 2, 4, 4), r(3, 2, 3, 3), null, { dilation: 2 }), /kernel spans 5×5/);
-  assert.throws(() => ops.conv2d(r(1, 3, 4, 4), r(3, 2, 3, 3)), (e: unknown) => e instanceof ShapeError && /3 channels.*expects 2/.test(e.message));
-  assert.throws(() => ops.conv2d(r(2, 4, 4), r(3, 2, 3, 3)), /expected input shaped \[batch, channels, height, width\], got \[2, 4, 4\]/);
+  assert.throws(
+    () => ops.conv2d(r(1, 3, 4, 4), r(3, 2, 3, 3)),
+    (e: unknown) => e instanceof ShapeError && /3 channels.*expects 2/.test(e.message),
+  );
+  assert.throws(
+    () => ops.conv2d(r(2, 4, 4), r(3, 2, 3, 3)),
+    /expected input shaped \[batch, channels, height, width\], got \[2, 4, 4\]/,
+  );
   assert.throws(() => ops.conv2d(r(1, 2, 4, 4), r(3, 2, 3, 3), r(2)), /bias shaped \[3\]/);
-  assert.throws(() => ops.conv2d(r(1, 4, 4, 4), r(3, 2, 3, 3), null, { groups: 2 }), /3 output channels .* do not split into 2 groups/);
+  assert.throws(
+    () => ops.conv2d(r(1, 4, 4, 4), r(3, 2, 3, 3), null, { groups: 2 }),
+    /3 output channels .* do not split into 2 groups/,
+  );
   assert.throws(() => ops.conv2d(r(1, 2, 4, 4), r(3, 2, 3, 3), null, { stride: 0 }), ConfigError);
   assert.throws(() => ops.conv2d(r(1, 2, 4, 4), r(3, 2, 3, 3), null, { padding: -1 }), ConfigError);
-  assert.throws(() => ops.conv2d(r(1, 2, 4, 4), r(3, 2, 3, 3), null, { padding: 'full' as 'same' }), ConfigError);
+  assert.throws(
+    () => ops.conv2d(r(1, 2, 4, 4), r(3, 2, 3, 3), null, { padding: 'full' as 'same' }),
+    ConfigError,
+  );
 });
 
 test('conv2d: no tensors leak, with or without a gradient', () => {

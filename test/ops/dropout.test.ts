@@ -17,7 +17,11 @@ const r = (...shape: number[]) => randomTensor(shape, rng);
 function mask(shape: number[], keep: number, seed: number): Tensor {
   const g = new Rng(seed);
   const n = shape.reduce((p, d) => p * d, 1);
-  return fromArray(Array.from({ length: n }, () => (g.uniform() < keep ? 1 : 0)), shape, { dtype: 'float64' });
+  return fromArray(
+    Array.from({ length: n }, () => (g.uniform() < keep ? 1 : 0)),
+    shape,
+    { dtype: 'float64' },
+  );
 }
 
 function check(name: string, fn: (x: Tensor) => Tensor, shape: number[]): void {
@@ -28,7 +32,11 @@ function check(name: string, fn: (x: Tensor) => Tensor, shape: number[]): void {
 }
 
 const m1 = mask([4, 5], 0.6, 1);
-check('dropoutWithMask, fixed mask, inverted scale 1/0.6', (x) => ops.dropoutWithMask(x, m1, 1 / 0.6), [4, 5]);
+check(
+  'dropoutWithMask, fixed mask, inverted scale 1/0.6',
+  (x) => ops.dropoutWithMask(x, m1, 1 / 0.6),
+  [4, 5],
+);
 const m2 = mask([2, 3, 1, 1], 0.5, 2);
 check('dropoutWithMask, channel mask broadcast over H×W', (x) => ops.dropoutWithMask(x, m2, 2), [2, 3, 3, 2]);
 const m3 = mask([3, 4], 0.7, 3);
@@ -96,6 +104,9 @@ test('dropout: rate 0 is the identity, rate 1 gives zeros (no NaN)', () => {
 test('dropout: bad arguments', () => {
   assert.throws(() => ops.dropout(r(2), 1.5), ConfigError);
   assert.throws(() => ops.dropout(r(2), -0.1), /rate must be a probability in \[0, 1\], got -0.1/);
-  assert.throws(() => ops.dropout(r(2), 0.5, { mode: 'gaussian' as 'inverted' }), /Valid modes: inverted, scaleAtTest/);
+  assert.throws(
+    () => ops.dropout(r(2), 0.5, { mode: 'gaussian' as 'inverted' }),
+    /Valid modes: inverted, scaleAtTest/,
+  );
   assert.throws(() => ops.dropoutWithMask(r(2, 3), mask([3, 2], 0.5, 1)), ShapeError);
 });

@@ -21,7 +21,11 @@ function check(name: string, fn: (...xs: Tensor[]) => Tensor, inputs: () => Tens
 }
 
 // Binary arithmetic, same shape and broadcast.
-for (const [name, f] of [['add', ops.add], ['sub', ops.sub], ['mul', ops.mul]] as const) {
+for (const [name, f] of [
+  ['add', ops.add],
+  ['sub', ops.sub],
+  ['mul', ops.mul],
+] as const) {
   check(`${name} same shape`, f, () => [r(3, 4), r(3, 4)]);
   check(`${name} broadcast [3,4]∘[4]`, f, () => [r(3, 4), r(4)]);
   check(`${name} broadcast [2,1,5]∘[3,1]`, f, () => [r(2, 1, 5), r(3, 1)]);
@@ -31,11 +35,23 @@ check('div same shape', ops.div, () => [r(3, 4), awayFromZero([3, 4], rng)]);
 check('div broadcast', ops.div, () => [r(2, 3, 4), awayFromZero([3, 1], rng)]);
 check('pow tensor^tensor', ops.pow, () => [positive([3, 2], rng), r(3, 2)]);
 check('pow broadcast', ops.pow, () => [positive([2, 3], rng), r(3)]);
-check('pow scalar exponent', (x) => ops.pow(x, 3), () => [r(4, 3)]);
+check(
+  'pow scalar exponent',
+  (x) => ops.pow(x, 3),
+  () => [r(4, 3)],
+);
 check('maximum', ops.maximum, () => [r(3, 5), r(5)]);
 check('minimum', ops.minimum, () => [r(3, 5), r(3, 1)]);
-check('add number', (x) => ops.add(x, 2.5), () => [r(3, 2)]);
-check('number minus tensor', (x) => ops.sub(1, x), () => [r(3, 2)]);
+check(
+  'add number',
+  (x) => ops.add(x, 2.5),
+  () => [r(3, 2)],
+);
+check(
+  'number minus tensor',
+  (x) => ops.sub(1, x),
+  () => [r(3, 2)],
+);
 
 // Unary.
 check('neg', ops.neg, () => [r(4, 3)]);
@@ -45,21 +61,58 @@ check('sqrt', ops.sqrt, () => [positive([4, 3], rng)]);
 check('abs', ops.abs, () => [awayFromZero([4, 3], rng)]);
 check('square', ops.square, () => [r(5)]);
 check('reciprocal', ops.reciprocal, () => [awayFromZero([5, 2], rng)]);
-check('clamp', (x) => ops.clamp(x, -0.5, 0.5), () => [fromArray([[-0.9, -0.3, 0.1], [0.4, 0.7, -0.6]], undefined, { dtype: 'float64' })]);
+check(
+  'clamp',
+  (x) => ops.clamp(x, -0.5, 0.5),
+  () => [
+    fromArray(
+      [
+        [-0.9, -0.3, 0.1],
+        [0.4, 0.7, -0.6],
+      ],
+      undefined,
+      { dtype: 'float64' },
+    ),
+  ],
+);
 
 // Activations.
 check('sigmoid', ops.sigmoid, () => [r(3, 7)]);
 check('tanh', ops.tanh, () => [r(3, 7)]);
 check('relu', ops.relu, () => [awayFromZero([3, 7], rng)]);
-check('leakyRelu', (x) => ops.leakyRelu(x, 0.1), () => [awayFromZero([3, 7], rng)]);
-check('elu', (x) => ops.elu(x, 0.7), () => [awayFromZero([3, 7], rng)]);
+check(
+  'leakyRelu',
+  (x) => ops.leakyRelu(x, 0.1),
+  () => [awayFromZero([3, 7], rng)],
+);
+check(
+  'elu',
+  (x) => ops.elu(x, 0.7),
+  () => [awayFromZero([3, 7], rng)],
+);
 check('softplus', ops.softplus, () => [r(3, 7)]);
 check('prelu per feature', ops.prelu, () => [awayFromZero([4, 3], rng), r(3)]);
 check('prelu shared α', ops.prelu, () => [awayFromZero([2, 3, 2], rng), r(1)]);
-check('softmax last axis', (x) => ops.softmax(x), () => [r(3, 5)]);
-check('softmax axis 0', (x) => ops.softmax(x, 0), () => [r(4, 3, 2)]);
-check('logSoftmax last axis', (x) => ops.logSoftmax(x), () => [r(3, 5)]);
-check('logSoftmax middle axis', (x) => ops.logSoftmax(x, 1), () => [r(2, 4, 3)]);
+check(
+  'softmax last axis',
+  (x) => ops.softmax(x),
+  () => [r(3, 5)],
+);
+check(
+  'softmax axis 0',
+  (x) => ops.softmax(x, 0),
+  () => [r(4, 3, 2)],
+);
+check(
+  'logSoftmax last axis',
+  (x) => ops.logSoftmax(x),
+  () => [r(3, 5)],
+);
+check(
+  'logSoftmax middle axis',
+  (x) => ops.logSoftmax(x, 1),
+  () => [r(2, 4, 3)],
+);
 test('step has zero gradient (documented choice)', () => {
   const x = r(3, 2);
   x.requiresGrad = true;
@@ -78,34 +131,124 @@ check('matmul matrix·vector', ops.matmul, () => [r(3, 4), r(4)]);
 check('matmul 4-D batch', ops.matmul, () => [r(2, 2, 3, 4), r(2, 2, 4, 3)]);
 
 // Reductions.
-check('sum all', (x) => ops.sum(x), () => [r(3, 4)]);
-check('sum axis 0', (x) => ops.sum(x, 0), () => [r(3, 4)]);
-check('sum axes [0,2] keepDims', (x) => ops.sum(x, [0, 2], true), () => [r(2, 3, 4)]);
-check('sum axis -1', (x) => ops.sum(x, -1), () => [r(2, 3, 4)]);
-check('mean axes [1,2]', (x) => ops.mean(x, [1, 2]), () => [r(2, 3, 4)]);
-check('max axis 1', (x) => ops.max(x, 1), () => [r(3, 5)]);
-check('max all', (x) => ops.max(x), () => [r(3, 5)]);
-check('min axis 0 keepDims', (x) => ops.min(x, 0, true), () => [r(4, 3)]);
-check('broadcastTo', (x) => ops.broadcastTo(x, [2, 3, 4]), () => [r(3, 1)]);
+check(
+  'sum all',
+  (x) => ops.sum(x),
+  () => [r(3, 4)],
+);
+check(
+  'sum axis 0',
+  (x) => ops.sum(x, 0),
+  () => [r(3, 4)],
+);
+check(
+  'sum axes [0,2] keepDims',
+  (x) => ops.sum(x, [0, 2], true),
+  () => [r(2, 3, 4)],
+);
+check(
+  'sum axis -1',
+  (x) => ops.sum(x, -1),
+  () => [r(2, 3, 4)],
+);
+check(
+  'mean axes [1,2]',
+  (x) => ops.mean(x, [1, 2]),
+  () => [r(2, 3, 4)],
+);
+check(
+  'max axis 1',
+  (x) => ops.max(x, 1),
+  () => [r(3, 5)],
+);
+check(
+  'max all',
+  (x) => ops.max(x),
+  () => [r(3, 5)],
+);
+check(
+  'min axis 0 keepDims',
+  (x) => ops.min(x, 0, true),
+  () => [r(4, 3)],
+);
+check(
+  'broadcastTo',
+  (x) => ops.broadcastTo(x, [2, 3, 4]),
+  () => [r(3, 1)],
+);
 
 // Shape ops.
-check('reshape', (x) => ops.reshape(x, [4, -1]), () => [r(2, 3, 2)]);
-check('flatten', (x) => ops.flatten(x), () => [r(2, 3, 2)]);
-check('transpose', (x) => ops.transpose(x), () => [r(3, 5)]);
-check('permute', (x) => ops.permute(x, [2, 0, 1]), () => [r(2, 3, 4)]);
-check('slice', (x) => ops.slice(x, [1, 0, 2], [2, -1, 2]), () => [r(3, 2, 5)]);
-check('concat axis 1', (a, b) => ops.concat([a, b], 1), () => [r(2, 3), r(2, 4)]);
-check('concat axis 0', (a, b, c) => ops.concat([a, b, c], 0), () => [r(1, 3), r(2, 3), r(3, 3)]);
-check('gather rows with repeats', (x) => ops.gather(x, [2, 0, 2, 1]), () => [r(3, 4)]);
-check('gather axis 1', (x) => ops.gather(x, [1, 1, 0], 1), () => [r(2, 3, 2)]);
-check('cast float64→float32→float64 path', (x) => ops.cast(ops.mul(x, 2), 'float64'), () => [r(3)]);
+check(
+  'reshape',
+  (x) => ops.reshape(x, [4, -1]),
+  () => [r(2, 3, 2)],
+);
+check(
+  'flatten',
+  (x) => ops.flatten(x),
+  () => [r(2, 3, 2)],
+);
+check(
+  'transpose',
+  (x) => ops.transpose(x),
+  () => [r(3, 5)],
+);
+check(
+  'permute',
+  (x) => ops.permute(x, [2, 0, 1]),
+  () => [r(2, 3, 4)],
+);
+check(
+  'slice',
+  (x) => ops.slice(x, [1, 0, 2], [2, -1, 2]),
+  () => [r(3, 2, 5)],
+);
+check(
+  'concat axis 1',
+  (a, b) => ops.concat([a, b], 1),
+  () => [r(2, 3), r(2, 4)],
+);
+check(
+  'concat axis 0',
+  (a, b, c) => ops.concat([a, b, c], 0),
+  () => [r(1, 3), r(2, 3), r(3, 3)],
+);
+check(
+  'gather rows with repeats',
+  (x) => ops.gather(x, [2, 0, 2, 1]),
+  () => [r(3, 4)],
+);
+check(
+  'gather axis 1',
+  (x) => ops.gather(x, [1, 1, 0], 1),
+  () => [r(2, 3, 2)],
+);
+check(
+  'cast float64→float32→float64 path',
+  (x) => ops.cast(ops.mul(x, 2), 'float64'),
+  () => [r(3)],
+);
 
 // Losses.
 const labels = () => fromArray([2, 0, 1, 2], [4], { dtype: 'int32' });
 check('loss mse', losses.mse, () => [r(4, 3), r(4, 3)]);
 check('loss sse', losses.sse, () => [r(4, 3), r(4, 3)]);
-check('loss binaryCrossEntropy', losses.binaryCrossEntropy, () => [randomTensor([5, 2], rng, 0.05, 0.95), randomTensor([5, 2], rng, 0, 1)]);
-check('loss binaryCrossEntropyFromLogits', losses.binaryCrossEntropyFromLogits, () => [r(5, 2), randomTensor([5, 2], rng, 0, 1)]);
-check('loss crossEntropy integer labels', (z) => losses.crossEntropy(z, labels()), () => [r(4, 3)]);
+check('loss binaryCrossEntropy', losses.binaryCrossEntropy, () => [
+  randomTensor([5, 2], rng, 0.05, 0.95),
+  randomTensor([5, 2], rng, 0, 1),
+]);
+check('loss binaryCrossEntropyFromLogits', losses.binaryCrossEntropyFromLogits, () => [
+  r(5, 2),
+  randomTensor([5, 2], rng, 0, 1),
+]);
+check(
+  'loss crossEntropy integer labels',
+  (z) => losses.crossEntropy(z, labels()),
+  () => [r(4, 3)],
+);
 check('loss crossEntropy one-hot / soft targets', losses.crossEntropy, () => [r(4, 3), ops.softmax(r(4, 3))]);
-check('loss klDivergence', (q, p) => losses.klDivergence(ops.softmax(q), ops.softmax(p)), () => [r(4, 3), r(4, 3)]);
+check(
+  'loss klDivergence',
+  (q, p) => losses.klDivergence(ops.softmax(q), ops.softmax(p)),
+  () => [r(4, 3), r(4, 3)],
+);

@@ -22,20 +22,52 @@ function check(name: string, fn: (...xs: Tensor[]) => Tensor, inputs: () => Tens
 }
 
 const train = { training: true };
-check('training [N, C] wrt x, γ, β', (x, g, b) => ops.batchNorm(x, g, b, train).output, () => [r(5, 3), positive([3], rng), r(3)]);
-check('training [N, C, H, W] wrt x, γ, β', (x, g, b) => ops.batchNorm(x, g, b, train).output, () => [r(3, 2, 4, 3), positive([2], rng), r(2)]);
-check('training batch of 2', (x, g, b) => ops.batchNorm(x, g, b, train).output, () => [r(2, 4), positive([4], rng), r(4)]);
-check('training, channels last (axis −1)', (x, g, b) => ops.batchNorm(x, g, b, { ...train, axis: -1 }).output, () => [r(2, 3, 4), positive([4], rng), r(4)]);
-check('training without γ and β', (x) => ops.batchNorm(x, null, null, { ...train, eps: 1e-3 }).output, () => [r(4, 2, 3, 2)]);
-check('training, then a nonlinearity (non-trivial cotangent through μ and σ²)', (x, g, b) =>
-  ops.square(ops.batchNorm(ops.mul(x, 3), g, b, train).output), () => [r(6, 2), positive([2], rng), r(2)]);
-check('inference with running statistics', (x, g, b) =>
-  ops.batchNorm(x, g, b, { runningMean: fromArray([0.2, -0.1], [2], { dtype: 'float64' }), runningVar: fromArray([0.8, 1.3], [2], { dtype: 'float64' }) }).output,
-  () => [r(2, 2, 3, 3), positive([2], rng), r(2)]);
+check(
+  'training [N, C] wrt x, γ, β',
+  (x, g, b) => ops.batchNorm(x, g, b, train).output,
+  () => [r(5, 3), positive([3], rng), r(3)],
+);
+check(
+  'training [N, C, H, W] wrt x, γ, β',
+  (x, g, b) => ops.batchNorm(x, g, b, train).output,
+  () => [r(3, 2, 4, 3), positive([2], rng), r(2)],
+);
+check(
+  'training batch of 2',
+  (x, g, b) => ops.batchNorm(x, g, b, train).output,
+  () => [r(2, 4), positive([4], rng), r(4)],
+);
+check(
+  'training, channels last (axis −1)',
+  (x, g, b) => ops.batchNorm(x, g, b, { ...train, axis: -1 }).output,
+  () => [r(2, 3, 4), positive([4], rng), r(4)],
+);
+check(
+  'training without γ and β',
+  (x) => ops.batchNorm(x, null, null, { ...train, eps: 1e-3 }).output,
+  () => [r(4, 2, 3, 2)],
+);
+check(
+  'training, then a nonlinearity (non-trivial cotangent through μ and σ²)',
+  (x, g, b) => ops.square(ops.batchNorm(ops.mul(x, 3), g, b, train).output),
+  () => [r(6, 2), positive([2], rng), r(2)],
+);
+check(
+  'inference with running statistics',
+  (x, g, b) =>
+    ops.batchNorm(x, g, b, {
+      runningMean: fromArray([0.2, -0.1], [2], { dtype: 'float64' }),
+      runningVar: fromArray([0.8, 1.3], [2], { dtype: 'float64' }),
+    }).output,
+  () => [r(2, 2, 3, 3), positive([2], rng), r(2)],
+);
 
 // ---- PyTorch fixtures ------------------------------------------------------------------
 
-interface Encoded { shape: number[]; data: number[] }
+interface Encoded {
+  shape: number[];
+  data: number[];
+}
 interface TorchCase {
   name: string;
   options: { training: boolean; eps: number; momentum: number };
@@ -101,7 +133,15 @@ test('batchNorm training: each channel of the output has mean β and standard de
 });
 
 test('batchNorm: the running averages follow PyTorch (momentum 0.1, unbiased variance); float32 buffers with float64 input', () => {
-  const x = fromArray([[1, 10], [3, 20], [5, 60]], undefined, { dtype: 'float64' });
+  const x = fromArray(
+    [
+      [1, 10],
+      [3, 20],
+      [5, 60],
+    ],
+    undefined,
+    { dtype: 'float64' },
+  );
   const runningMean = zeros([2]);
   const runningVar = ones([2]);
   ops.batchNorm(x, null, null, { training: true, runningMean, runningVar, momentum: 0.1 });
@@ -110,17 +150,33 @@ test('batchNorm: the running averages follow PyTorch (momentum 0.1, unbiased var
   // Unbiased batch variances: 4 and 700.
   assertClose(runningVar.dataSync(), [0.9 + 0.4, 0.9 + 70], 1e-6);
   // Inference uses them.
-  const y = ops.batchNorm(fromArray([[0.3, 3]], undefined, { dtype: 'float64' }), null, null, { runningMean, runningVar, eps: 0 });
+  const y = ops.batchNorm(fromArray([[0.3, 3]], undefined, { dtype: 'float64' }), null, null, {
+    runningMean,
+    runningVar,
+    eps: 0,
+  });
   assertClose(y.output.dataSync(), [0, 0], 1e-6);
 });
 
 test('batchNorm: errors name the op and the shapes', () => {
-  assert.throws(() => ops.batchNorm(r(4, 3), r(2), null, { training: true }), (e: unknown) =>
-    e instanceof ShapeError && /gamma must be shaped \[3\] for input \[4, 3\]/.test(e.message));
-  assert.throws(() => ops.batchNorm(r(1, 3), null, null, { training: true, name: 'bn_1 (batchNorm1d)' }), /ShapeError: bn_1 \(batchNorm1d\): training needs more than one value per channel/);
-  assert.throws(() => ops.batchNorm(r(4, 3), null, null), (e: unknown) => e instanceof ConfigError && /needs runningMean and runningVar/.test(e.message));
+  assert.throws(
+    () => ops.batchNorm(r(4, 3), r(2), null, { training: true }),
+    (e: unknown) =>
+      e instanceof ShapeError && /gamma must be shaped \[3\] for input \[4, 3\]/.test(e.message),
+  );
+  assert.throws(
+    () => ops.batchNorm(r(1, 3), null, null, { training: true, name: 'bn_1 (batchNorm1d)' }),
+    /ShapeError: bn_1 \(batchNorm1d\): training needs more than one value per channel/,
+  );
+  assert.throws(
+    () => ops.batchNorm(r(4, 3), null, null),
+    (e: unknown) => e instanceof ConfigError && /needs runningMean and runningVar/.test(e.message),
+  );
   assert.throws(() => ops.batchNorm(r(4), null, null, { training: true }), ShapeError);
-  assert.throws(() => ops.batchNorm(r(4, 3), null, null, { training: true, runningMean: zeros([3]) }), /both runningMean and runningVar/);
+  assert.throws(
+    () => ops.batchNorm(r(4, 3), null, null, { training: true, runningMean: zeros([3]) }),
+    /both runningMean and runningVar/,
+  );
 });
 
 test('batchNorm: no tensors leak beyond the result and gradients', () => {

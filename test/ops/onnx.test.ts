@@ -12,7 +12,11 @@ import { fromArray } from '../../src/tensor/creation.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { assertClose } from '../helpers/random.js';
 
-interface Encoded { shape: number[]; dtype: string; data: number[] }
+interface Encoded {
+  shape: number[];
+  dtype: string;
+  data: number[];
+}
 interface OnnxCase {
   name: string;
   op: string;
@@ -26,13 +30,16 @@ interface OnnxCase {
 
 const fullDir = process.env.DESCENT_ONNX_FULL;
 function load(group: string): OnnxCase[] {
-  const url = fullDir ? new URL(`file://${fullDir.replace(/\/$/, '')}/${group}.json`) : new URL(`../../../test/fixtures/onnx/${group}.json`, import.meta.url);
+  const url = fullDir
+    ? new URL(`file://${fullDir.replace(/\/$/, '')}/${group}.json`)
+    : new URL(`../../../test/fixtures/onnx/${group}.json`, import.meta.url);
   return (JSON.parse(readFileSync(url, 'utf8')) as { cases: OnnxCase[] }).cases;
 }
 
 const TOL = 2e-6;
 const tensor = (e: Encoded): Tensor => fromArray(e.data, e.shape, { dtype: 'float32' });
-const attr = <T>(c: OnnxCase, name: string, fallback: T): T => (c.attributes[name] as T | undefined) ?? fallback;
+const attr = <T>(c: OnnxCase, name: string, fallback: T): T =>
+  (c.attributes[name] as T | undefined) ?? fallback;
 
 /** ONNX window attributes as descent options: pads [top, left, bottom, right], auto_pad. */
 function windowOptions(c: OnnxCase, x: Encoded): ops.WindowOptions {
@@ -65,7 +72,10 @@ for (const c of load('conv')) {
   test(`ONNX ${c.name}`, () => {
     const [x, w, b] = c.inputs;
     const { ceilMode: _, ...options } = windowOptions(c, x);
-    const y = ops.conv2d(tensor(x), tensor(w), b ? tensor(b) : null, { ...options, groups: attr(c, 'group', 1) });
+    const y = ops.conv2d(tensor(x), tensor(w), b ? tensor(b) : null, {
+      ...options,
+      groups: attr(c, 'group', 1),
+    });
     assert.deepEqual(y.shape, c.outputs[0].shape);
     assertClose(y.dataSync(), c.outputs[0].data, TOL, c.name);
   });
@@ -77,15 +87,27 @@ for (const c of load('pool')) {
     const expected = c.outputs[0];
     let y: Tensor;
     switch (c.op) {
-      case 'GlobalAveragePool': y = ops.globalAvgPool2d(tensor(x)); break;
-      case 'GlobalMaxPool': y = ops.maxPool2d(tensor(x), [x.shape[2], x.shape[3]]); break;
-      case 'MaxPool': y = ops.maxPool2d(tensor(x), attr<number[]>(c, 'kernel_shape', []) as [number, number], windowOptions(c, x)); break;
+      case 'GlobalAveragePool':
+        y = ops.globalAvgPool2d(tensor(x));
+        break;
+      case 'GlobalMaxPool':
+        y = ops.maxPool2d(tensor(x), [x.shape[2], x.shape[3]]);
+        break;
+      case 'MaxPool':
+        y = ops.maxPool2d(
+          tensor(x),
+          attr<number[]>(c, 'kernel_shape', []) as [number, number],
+          windowOptions(c, x),
+        );
+        break;
       case 'AveragePool':
         y = ops.avgPool2d(tensor(x), attr<number[]>(c, 'kernel_shape', []) as [number, number], {
-          ...windowOptions(c, x), countIncludePad: attr<number>(c, 'count_include_pad', 0) === 1,
+          ...windowOptions(c, x),
+          countIncludePad: attr<number>(c, 'count_include_pad', 0) === 1,
         });
         break;
-      default: throw new Error(`unexpected op ${c.op}`);
+      default:
+        throw new Error(`unexpected op ${c.op}`);
     }
     if (!c.cut) assert.deepEqual(y.shape, expected.shape);
     assertClose(block(y, expected.shape), expected.data, TOL, c.name);
@@ -95,7 +117,12 @@ for (const c of load('pool')) {
       // row-major (storage_order 0) or column-major (1) within each plane.
       const [N, C, H, W] = x.shape;
       const xt = tensor(x);
-      const g = window2d('MaxPool', x.shape, attr<number[]>(c, 'kernel_shape', []) as [number, number], windowOptions(c, x));
+      const g = window2d(
+        'MaxPool',
+        x.shape,
+        attr<number[]>(c, 'kernel_shape', []) as [number, number],
+        windowOptions(c, x),
+      );
       const out = xt.backend.alloc('float32', N * C * g.outH * g.outW);
       const argmax = xt.backend.alloc('int32', N * C * g.outH * g.outW);
       xt.backend.pool2d('max', xt.storage, g, out, argmax, 'float32');
@@ -143,7 +170,11 @@ for (const c of load('dropout')) {
     const [expected, expectedMask] = c.outputs;
     if (!training || ratio === 0) {
       const y = ops.dropout(x, ratio, { training });
-      assert.deepEqual(Array.from(y.dataSync()), expected.data.map(Math.fround), 'output: the identity, bit for bit');
+      assert.deepEqual(
+        Array.from(y.dataSync()),
+        expected.data.map(Math.fround),
+        'output: the identity, bit for bit',
+      );
       if (expectedMask) assert.ok(expectedMask.data.every((v) => v === 1));
       return;
     }

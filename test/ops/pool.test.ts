@@ -22,21 +22,48 @@ function check(name: string, fn: (x: Tensor) => Tensor, shape: number[]): void {
 }
 
 check('maxPool2d 2×2', (x) => ops.maxPool2d(x, 2), [2, 3, 6, 5]);
-check('maxPool2d 3×3 stride 1 (overlapping windows)', (x) => ops.maxPool2d(x, 3, { stride: 1 }), [2, 2, 5, 6]);
-check('maxPool2d 3×3 stride 2 padding 1', (x) => ops.maxPool2d(x, 3, { stride: 2, padding: 1 }), [2, 2, 7, 6]);
-check('maxPool2d [2,3] stride [1,2] dilation 2', (x) => ops.maxPool2d(x, [2, 3], { stride: [1, 2], dilation: 2 }), [1, 2, 7, 9]);
+check(
+  'maxPool2d 3×3 stride 1 (overlapping windows)',
+  (x) => ops.maxPool2d(x, 3, { stride: 1 }),
+  [2, 2, 5, 6],
+);
+check(
+  'maxPool2d 3×3 stride 2 padding 1',
+  (x) => ops.maxPool2d(x, 3, { stride: 2, padding: 1 }),
+  [2, 2, 7, 6],
+);
+check(
+  'maxPool2d [2,3] stride [1,2] dilation 2',
+  (x) => ops.maxPool2d(x, [2, 3], { stride: [1, 2], dilation: 2 }),
+  [1, 2, 7, 9],
+);
 check('maxPool2d ceil mode', (x) => ops.maxPool2d(x, 3, { stride: 2, ceilMode: true }), [2, 1, 8, 6]);
 check("maxPool2d padding 'same'", (x) => ops.maxPool2d(x, 2, { stride: 1, padding: 'same' }), [1, 2, 5, 4]);
 check('avgPool2d 2×2', (x) => ops.avgPool2d(x, 2), [2, 3, 6, 5]);
-check('avgPool2d 3×3 stride 2 padding 1 (count padding)', (x) => ops.avgPool2d(x, 3, { stride: 2, padding: 1 }), [2, 2, 7, 6]);
-check('avgPool2d 3×3 stride 2 padding 1 (exclude padding)', (x) => ops.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }), [2, 2, 7, 6]);
-check('avgPool2d [3,2] stride [2,1] padding [1,0] ceil mode', (x) => ops.avgPool2d(x, [3, 2], { stride: [2, 1], padding: [1, 0], ceilMode: true }), [1, 2, 8, 5]);
+check(
+  'avgPool2d 3×3 stride 2 padding 1 (count padding)',
+  (x) => ops.avgPool2d(x, 3, { stride: 2, padding: 1 }),
+  [2, 2, 7, 6],
+);
+check(
+  'avgPool2d 3×3 stride 2 padding 1 (exclude padding)',
+  (x) => ops.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }),
+  [2, 2, 7, 6],
+);
+check(
+  'avgPool2d [3,2] stride [2,1] padding [1,0] ceil mode',
+  (x) => ops.avgPool2d(x, [3, 2], { stride: [2, 1], padding: [1, 0], ceilMode: true }),
+  [1, 2, 8, 5],
+);
 check('avgPool2d 2×2 stride 1', (x) => ops.avgPool2d(x, 2, { stride: 1 }), [2, 2, 4, 5]);
 check('globalAvgPool2d', (x) => ops.globalAvgPool2d(x), [2, 3, 4, 5]);
 
 // ---- PyTorch fixtures ------------------------------------------------------------------
 
-interface Encoded { shape: number[]; data: number[] }
+interface Encoded {
+  shape: number[];
+  data: number[];
+}
 interface TorchCase {
   name: string;
   op: 'maxPool2d' | 'avgPool2d' | 'globalAvgPool2d';
@@ -53,9 +80,12 @@ const cases = (JSON.parse(readFileSync(url, 'utf8')) as { cases: TorchCase[] }).
 function apply(c: TorchCase, x: Tensor): Tensor {
   const { kernel, ...options } = c.options;
   switch (c.op) {
-    case 'maxPool2d': return ops.maxPool2d(x, kernel!, options);
-    case 'avgPool2d': return ops.avgPool2d(x, kernel!, options);
-    case 'globalAvgPool2d': return ops.globalAvgPool2d(x);
+    case 'maxPool2d':
+      return ops.maxPool2d(x, kernel!, options);
+    case 'avgPool2d':
+      return ops.avgPool2d(x, kernel!, options);
+    case 'globalAvgPool2d':
+      return ops.globalAvgPool2d(x);
   }
 }
 
@@ -81,29 +111,86 @@ for (const c of cases) {
 const img = (rows: number[][]) => fromArray([[rows]], undefined, { dtype: 'float64' });
 
 test('maxPool2d and avgPool2d: hand-computed 2×2 pooling; stride defaults to the kernel', () => {
-  const x = img([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]);
+  const x = img([
+    [1, 2, 3, 4],
+    [5, 6, 7, 8],
+    [9, 10, 11, 12],
+  ]);
   assert.deepEqual(ops.maxPool2d(x, 2).toArray(), [[[[6, 8]]]]);
   assert.deepEqual(ops.avgPool2d(x, 2).toArray(), [[[[3.5, 5.5]]]]);
-  assert.deepEqual(ops.maxPool2d(x, 2, { stride: 1 }).toArray(), [[[[6, 7, 8], [10, 11, 12]]]]);
+  assert.deepEqual(ops.maxPool2d(x, 2, { stride: 1 }).toArray(), [
+    [
+      [
+        [6, 7, 8],
+        [10, 11, 12],
+      ],
+    ],
+  ]);
 });
 
 test('avgPool2d: padding counts in the divisor by default (PyTorch), or not (ONNX default)', () => {
-  const x = img([[4, 4], [4, 4]]);
+  const x = img([
+    [4, 4],
+    [4, 4],
+  ]);
   // One 3×3 window centred on the corner pixel of a 1-padded 2×2 image: 4 of 9 cells are real.
   assert.deepEqual(ops.avgPool2d(x, 3, { stride: 2, padding: 1 }).toArray(), [[[[16 / 9]]]]);
-  assert.deepEqual(ops.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }).toArray(), [[[[4]]]]);
+  assert.deepEqual(ops.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false }).toArray(), [
+    [[[4]]],
+  ]);
 });
 
 test('maxPool2d: the gradient goes to the first maximum of a window; overlapping windows add up', () => {
-  const x = img([[1, 3, 3], [0, 2, 1]]);
+  const x = img([
+    [1, 3, 3],
+    [0, 2, 1],
+  ]);
   x.requiresGrad = true;
   ops.sum(ops.maxPool2d(x, 2, { stride: 1 })).backward();
-  assert.deepEqual(x.grad!.toArray(), [[[[0, 2, 0], [0, 0, 0]]]]);
+  assert.deepEqual(x.grad!.toArray(), [
+    [
+      [
+        [0, 2, 0],
+        [0, 0, 0],
+      ],
+    ],
+  ]);
 });
 
 test('maxPool2d: NaN propagates; padding never wins, even over negative values', () => {
-  assert.ok(Number.isNaN(ops.maxPool2d(img([[1, NaN], [3, 2]]), 2).item()));
-  assert.deepEqual(ops.maxPool2d(img([[-5, -6], [-7, -8]]), 2, { padding: 1 }).toArray(), [[[[-5, -6], [-7, -8]]]]);
+  assert.ok(
+    Number.isNaN(
+      ops
+        .maxPool2d(
+          img([
+            [1, NaN],
+            [3, 2],
+          ]),
+          2,
+        )
+        .item(),
+    ),
+  );
+  assert.deepEqual(
+    ops
+      .maxPool2d(
+        img([
+          [-5, -6],
+          [-7, -8],
+        ]),
+        2,
+        { padding: 1 },
+      )
+      .toArray(),
+    [
+      [
+        [
+          [-5, -6],
+          [-7, -8],
+        ],
+      ],
+    ],
+  );
 });
 
 test('pooling int32 input gives float32', () => {
@@ -117,9 +204,15 @@ test('pooling: shape errors name the input, kernel, stride and padding', () => {
   assert.throws(
     () => ops.maxPool2d(r(1, 2, 3, 3), 4, { name: 'pool_2 (maxPool2d)' }),
     (e: unknown) =>
-      e instanceof ShapeError && /^pool_2 \(maxPool2d\): input \[1, 2, 3, 3\] is too small for kernel \[4, 4\] with stride \[4, 4\], padding \[0, 0, 0, 0\]/.test(e.message),
+      e instanceof ShapeError &&
+      /^pool_2 \(maxPool2d\): input \[1, 2, 3, 3\] is too small for kernel \[4, 4\] with stride \[4, 4\], padding \[0, 0, 0, 0\]/.test(
+        e.message,
+      ),
   );
-  assert.throws(() => ops.avgPool2d(r(2, 3, 3), 2), /avgPool2d: expected input shaped \[batch, channels, height, width\], got \[2, 3, 3\]/);
+  assert.throws(
+    () => ops.avgPool2d(r(2, 3, 3), 2),
+    /avgPool2d: expected input shaped \[batch, channels, height, width\], got \[2, 3, 3\]/,
+  );
   assert.throws(() => ops.globalAvgPool2d(r(2, 3)), ShapeError);
   assert.throws(() => ops.maxPool2d(r(1, 1, 4, 4), 0), /kernel size must be a positive integer/);
 });

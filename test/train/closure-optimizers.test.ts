@@ -19,14 +19,26 @@ for (const [name, options, hidden] of [
     setSeed(4);
     const sets = synthetic('moons', { count: 200 });
     const before = memory().numTensors;
-    const layers = [...hidden.map((units) => nn.dense({ units, activation: 'tanh' })), nn.dense({ units: 2 })];
-    layers[0] = hidden.length ? nn.dense({ units: hidden[0], inFeatures: 2, activation: 'tanh' }) : nn.dense({ units: 2, inFeatures: 2 });
+    const layers = [
+      ...hidden.map((units) => nn.dense({ units, activation: 'tanh' })),
+      nn.dense({ units: 2 }),
+    ];
+    layers[0] = hidden.length
+      ? nn.dense({ units: hidden[0], inFeatures: 2, activation: 'tanh' })
+      : nn.dense({ units: 2, inFeatures: 2 });
     const model = new Model(nn.sequential(layers));
-    model.compile({ optimizer: buildOptimizer({ name, ...options }), loss: 'crossEntropy', metrics: ['accuracy'] });
+    model.compile({
+      optimizer: buildOptimizer({ name, ...options }),
+      loss: 'crossEntropy',
+      metrics: ['accuracy'],
+    });
     const history = await model.fit(sets.train, { epochs: 8, batchSize: sets.train.length, shuffle: false });
     const losses = history.history.loss;
     assert.ok(losses.at(-1)! < 0.6 * losses[0], `${name}: loss ${losses[0]} → ${losses.at(-1)}`);
-    assert.ok(history.history.accuracy.at(-1)! > 0.85, `${name}: accuracy ${history.history.accuracy.at(-1)}`);
+    assert.ok(
+      history.history.accuracy.at(-1)! > 0.85,
+      `${name}: accuracy ${history.history.accuracy.at(-1)}`,
+    );
     model.dispose();
     assert.equal(memory().numTensors, before, 'no tensors left behind by the closure steps');
     sets.train.dispose();

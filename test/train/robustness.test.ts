@@ -28,7 +28,12 @@ test('a NaN in one sample stops training at the step that sees it, naming the st
   const before = memory().numTensors;
   const seen: number[] = [];
   await assert.rejects(
-    model.fit(data, { epochs: 3, batchSize: 8, shuffle: false, callbacks: [{ onBatchEnd: (b) => void seen.push(b.step) }] }),
+    model.fit(data, {
+      epochs: 3,
+      batchSize: 8,
+      shuffle: false,
+      callbacks: [{ onBatchEnd: (b) => void seen.push(b.step) }],
+    }),
     (error: Error) =>
       error instanceof DataError &&
       /loss became NaN at epoch 1, batch 5 \(step 5\)/.test(error.message) &&
@@ -46,7 +51,12 @@ test('an Infinity in a batch is caught the same way', async () => {
   setSeed(2);
   const features = new Float32Array(16 * 4).fill(0.5);
   features[3] = Infinity;
-  const data = Dataset.fromArrays(features, [4], Int32Array.from({ length: 16 }, (_, i) => i % 3), { numClasses: 3 });
+  const data = Dataset.fromArrays(
+    features,
+    [4],
+    Int32Array.from({ length: 16 }, (_, i) => i % 3),
+    { numClasses: 3 },
+  );
   const model = smallNet().compile({ optimizer: 'sgd', lr: 0.1, loss: 'crossEntropy' });
   await assert.rejects(model.fit(data, { epochs: 1, batchSize: 4, shuffle: false }), /step 1\)/);
   model.dispose();
@@ -62,7 +72,11 @@ test('100 epochs on digits: live tensors constant and post-GC heap flat', async 
   setSeed(3);
   const sets = digits();
   const model = new Model(
-    nn.sequential([nn.dense({ units: 64, activation: 'relu' }), nn.dense({ units: 32, activation: 'relu' }), nn.dense({ units: 10 })]),
+    nn.sequential([
+      nn.dense({ units: 64, activation: 'relu' }),
+      nn.dense({ units: 32, activation: 'relu' }),
+      nn.dense({ units: 10 }),
+    ]),
   ).compile({ optimizer: 'adam', lr: 1e-3, loss: 'crossEntropy', metrics: ['accuracy'] });
   const tensors: number[] = [];
   const heap: number[] = [];
@@ -83,7 +97,10 @@ test('100 epochs on digits: live tensors constant and post-GC heap flat', async 
     ],
   });
   assert.equal(new Set(tensors).size, 1, `live tensors per epoch: ${[...new Set(tensors)].join(', ')}`);
-  assert.ok(heap[1] - heap[0] < 2e6, `post-GC heap grew from ${(heap[0] / 1e6).toFixed(1)} to ${(heap[1] / 1e6).toFixed(1)} MB`);
+  assert.ok(
+    heap[1] - heap[0] < 2e6,
+    `post-GC heap grew from ${(heap[0] / 1e6).toFixed(1)} to ${(heap[1] / 1e6).toFixed(1)} MB`,
+  );
   model.dispose();
   sets.train.dispose();
   sets.test.dispose();

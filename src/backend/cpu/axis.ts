@@ -4,7 +4,12 @@
  */
 import type { ArgReduceOp, AxisView, ReduceOp, TypedArray } from '../contract.js';
 
-export function reduceKernel(op: ReduceOp, x: TypedArray, { outer, axis, inner }: AxisView, out: TypedArray): void {
+export function reduceKernel(
+  op: ReduceOp,
+  x: TypedArray,
+  { outer, axis, inner }: AxisView,
+  out: TypedArray,
+): void {
   for (let o = 0; o < outer; o++) {
     const base = o * axis * inner;
     const ob = o * inner;
@@ -12,16 +17,33 @@ export function reduceKernel(op: ReduceOp, x: TypedArray, { outer, axis, inner }
     for (let k = 1; k < axis; k++) {
       const row = base + k * inner;
       switch (op) {
-        case 'sum': for (let i = 0; i < inner; i++) out[ob + i] += x[row + i]; break;
-        case 'max': for (let i = 0; i < inner; i++) { const v = x[row + i]; if (v > out[ob + i] || v !== v) out[ob + i] = v; } break;
-        case 'min': for (let i = 0; i < inner; i++) { const v = x[row + i]; if (v < out[ob + i] || v !== v) out[ob + i] = v; } break;
+        case 'sum':
+          for (let i = 0; i < inner; i++) out[ob + i] += x[row + i];
+          break;
+        case 'max':
+          for (let i = 0; i < inner; i++) {
+            const v = x[row + i];
+            if (v > out[ob + i] || v !== v) out[ob + i] = v;
+          }
+          break;
+        case 'min':
+          for (let i = 0; i < inner; i++) {
+            const v = x[row + i];
+            if (v < out[ob + i] || v !== v) out[ob + i] = v;
+          }
+          break;
       }
     }
     if (axis === 0) for (let i = 0; i < inner; i++) out[ob + i] = op === 'sum' ? 0 : NaN;
   }
 }
 
-export function argReduceKernel(op: ArgReduceOp, x: TypedArray, { outer, axis, inner }: AxisView, out: TypedArray): void {
+export function argReduceKernel(
+  op: ArgReduceOp,
+  x: TypedArray,
+  { outer, axis, inner }: AxisView,
+  out: TypedArray,
+): void {
   const sign = op === 'argmax' ? 1 : -1;
   for (let o = 0; o < outer; o++) {
     const base = o * axis * inner;
@@ -30,14 +52,22 @@ export function argReduceKernel(op: ArgReduceOp, x: TypedArray, { outer, axis, i
       let bestValue = sign * x[base + i];
       for (let k = 1; k < axis; k++) {
         const v = sign * x[base + k * inner + i];
-        if (v > bestValue) { bestValue = v; best = k; }
+        if (v > bestValue) {
+          bestValue = v;
+          best = k;
+        }
       }
       out[o * inner + i] = best;
     }
   }
 }
 
-export function softmaxKernel(x: TypedArray, { outer, axis, inner }: AxisView, out: TypedArray, log: boolean): void {
+export function softmaxKernel(
+  x: TypedArray,
+  { outer, axis, inner }: AxisView,
+  out: TypedArray,
+  log: boolean,
+): void {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * axis * inner + i;
@@ -56,7 +86,11 @@ export function softmaxKernel(x: TypedArray, { outer, axis, inner }: AxisView, o
 }
 
 export function softmaxGradKernel(
-  y: TypedArray, dy: TypedArray, { outer, axis, inner }: AxisView, dx: TypedArray, log: boolean,
+  y: TypedArray,
+  dy: TypedArray,
+  { outer, axis, inner }: AxisView,
+  dx: TypedArray,
+  log: boolean,
 ): void {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
@@ -64,17 +98,27 @@ export function softmaxGradKernel(
       let s = 0;
       if (log) {
         for (let k = 0; k < axis; k++) s += dy[base + k * inner];
-        for (let k = 0; k < axis; k++) { const j = base + k * inner; dx[j] = dy[j] - Math.exp(y[j]) * s; }
+        for (let k = 0; k < axis; k++) {
+          const j = base + k * inner;
+          dx[j] = dy[j] - Math.exp(y[j]) * s;
+        }
       } else {
         for (let k = 0; k < axis; k++) s += dy[base + k * inner] * y[base + k * inner];
-        for (let k = 0; k < axis; k++) { const j = base + k * inner; dx[j] = y[j] * (dy[j] - s); }
+        for (let k = 0; k < axis; k++) {
+          const j = base + k * inner;
+          dx[j] = y[j] * (dy[j] - s);
+        }
       }
     }
   }
 }
 
 export function gatherKernel(
-  x: TypedArray, { outer, axis, inner }: AxisView, indices: TypedArray, count: number, out: TypedArray,
+  x: TypedArray,
+  { outer, axis, inner }: AxisView,
+  indices: TypedArray,
+  count: number,
+  out: TypedArray,
 ): void {
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < count; j++) {
@@ -86,7 +130,11 @@ export function gatherKernel(
 }
 
 export function scatterAddKernel(
-  dy: TypedArray, { outer, axis, inner }: AxisView, indices: TypedArray, count: number, dx: TypedArray,
+  dy: TypedArray,
+  { outer, axis, inner }: AxisView,
+  indices: TypedArray,
+  count: number,
+  dx: TypedArray,
 ): void {
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < count; j++) {

@@ -23,7 +23,22 @@ function insideRange(offset: number, step: number, size: number, count: number):
 
 /** out[(c, i, j), (n, oh, ow)] = x[n, c, oh·sH − padTop + i·dH, ow·sW − padLeft + j·dW], 0 in the padding. */
 export function im2colKernel(x: TypedArray, g: Window2d, out: TypedArray): void {
-  const { batch, channels, inH, inW, kH, kW, strideH, strideW, padTop, padLeft, dilationH, dilationW, outH, outW } = g;
+  const {
+    batch,
+    channels,
+    inH,
+    inW,
+    kH,
+    kW,
+    strideH,
+    strideW,
+    padTop,
+    padLeft,
+    dilationH,
+    dilationW,
+    outH,
+    outW,
+  } = g;
   const plane = inH * inW;
   const rowLength = batch * outH * outW;
   for (let c = 0; c < channels; c++) {
@@ -56,7 +71,22 @@ export function im2colKernel(x: TypedArray, g: Window2d, out: TypedArray): void 
 
 /** The adjoint of im2colKernel: out = 0, then out[n, c, ih, iw] += cols[(c, i, j), (n, oh, ow)]. */
 export function col2imKernel(cols: TypedArray, g: Window2d, out: TypedArray): void {
-  const { batch, channels, inH, inW, kH, kW, strideH, strideW, padTop, padLeft, dilationH, dilationW, outH, outW } = g;
+  const {
+    batch,
+    channels,
+    inH,
+    inW,
+    kH,
+    kW,
+    strideH,
+    strideW,
+    padTop,
+    padLeft,
+    dilationH,
+    dilationW,
+    outH,
+    outW,
+  } = g;
   const plane = inH * inW;
   const rowLength = batch * outH * outW;
   out.fill(0, 0, batch * channels * plane);
@@ -84,7 +114,12 @@ export function col2imKernel(cols: TypedArray, g: Window2d, out: TypedArray): vo
 
 /** Per output row (or column) t: the taps [lo[t], hi[t]) of the window that lie inside the image. */
 function windowRanges(
-  count: number, stride: number, pad: number, dilation: number, k: number, size: number,
+  count: number,
+  stride: number,
+  pad: number,
+  dilation: number,
+  k: number,
+  size: number,
 ): { lo: Int32Array; hi: Int32Array } {
   const lo = new Int32Array(count);
   const hi = new Int32Array(count);
@@ -94,7 +129,13 @@ function windowRanges(
 
 /** Per output row (or column): how many taps of the window lie inside the padded image. */
 function paddedCounts(
-  count: number, stride: number, pad: number, padEnd: number, dilation: number, k: number, size: number,
+  count: number,
+  stride: number,
+  pad: number,
+  padEnd: number,
+  dilation: number,
+  k: number,
+  size: number,
 ): Int32Array {
   const n = new Int32Array(count);
   for (let t = 0; t < count; t++) {
@@ -119,7 +160,8 @@ function plan(op: PoolOp, g: Window2d): PoolPlan {
   if (op === 'avgIncludePad') {
     const rn = paddedCounts(g.outH, g.strideH, g.padTop, g.padBottom, g.dilationH, g.kH, g.inH);
     const cn = paddedCounts(g.outW, g.strideW, g.padLeft, g.padRight, g.dilationW, g.kW, g.inW);
-    for (let oh = 0; oh < g.outH; oh++) for (let ow = 0; ow < g.outW; ow++) divisor[oh * g.outW + ow] = rn[oh] * cn[ow];
+    for (let oh = 0; oh < g.outH; oh++)
+      for (let ow = 0; ow < g.outW; ow++) divisor[oh * g.outW + ow] = rn[oh] * cn[ow];
   } else {
     for (let oh = 0; oh < g.outH; oh++) {
       for (let ow = 0; ow < g.outW; ow++) {
@@ -130,11 +172,20 @@ function plan(op: PoolOp, g: Window2d): PoolPlan {
   return { rows, cols, divisor };
 }
 
-export function pool2dKernel(op: PoolOp, x: TypedArray, g: Window2d, out: TypedArray, argmax: TypedArray | null): void {
+export function pool2dKernel(
+  op: PoolOp,
+  x: TypedArray,
+  g: Window2d,
+  out: TypedArray,
+  argmax: TypedArray | null,
+): void {
   const p = plan(op, g);
   switch (op) {
-    case 'max': return maxPool(x, g, p, out, argmax as TypedArray);
-    case 'avg': case 'avgIncludePad': return avgPool(x, g, p, out);
+    case 'max':
+      return maxPool(x, g, p, out, argmax as TypedArray);
+    case 'avg':
+    case 'avgIncludePad':
+      return avgPool(x, g, p, out);
   }
 }
 
@@ -194,7 +245,11 @@ function avgPool(x: TypedArray, g: Window2d, p: PoolPlan, out: TypedArray): void
 }
 
 export function pool2dGradKernel(
-  op: PoolOp, dy: TypedArray, g: Window2d, argmax: TypedArray | null, dx: TypedArray,
+  op: PoolOp,
+  dy: TypedArray,
+  g: Window2d,
+  argmax: TypedArray | null,
+  dx: TypedArray,
 ): void {
   const { inH, inW, outH, outW, strideH, strideW, padTop, padLeft, dilationH, dilationW } = g;
   const planes = g.batch * g.channels;

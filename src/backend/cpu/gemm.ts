@@ -27,7 +27,14 @@ function scratchLike(like: TypedArray, slot: number, size: number): TypedArray {
 }
 
 /** dst[c·rows + r] = src[off + r·cols + c] — a cache-blocked 2-D transpose. */
-export function transpose2d(src: TypedArray, off: number, rows: number, cols: number, dst: TypedArray, dstOff = 0): void {
+export function transpose2d(
+  src: TypedArray,
+  off: number,
+  rows: number,
+  cols: number,
+  dst: TypedArray,
+  dstOff = 0,
+): void {
   const B = 32;
   for (let r0 = 0; r0 < rows; r0 += B) {
     const r1 = Math.min(rows, r0 + B);
@@ -43,8 +50,15 @@ export function transpose2d(src: TypedArray, off: number, rows: number, cols: nu
 
 /** C[m×n] (at cOff) = A[m×k] (at aOff) · B[k×n] (at bOff), all row-major. */
 export function gemmRowMajor(
-  A: TypedArray, aOff: number, B: TypedArray, bOff: number, C: TypedArray, cOff: number,
-  m: number, n: number, k: number,
+  A: TypedArray,
+  aOff: number,
+  B: TypedArray,
+  bOff: number,
+  C: TypedArray,
+  cOff: number,
+  m: number,
+  n: number,
+  k: number,
 ): void {
   C.fill(0, cOff, cOff + m * n);
   for (let j0 = 0; j0 < n; j0 += NC) {

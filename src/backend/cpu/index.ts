@@ -6,12 +6,27 @@
  * makes the same intermediates every step stops allocating after its first step.
  */
 import type {
-  ArgReduceOp, AxisView, Backend, BinaryOp, DType, MatmulArgs, ReduceOp, Region, Storage, TypedArray, UnaryOp,
+  ArgReduceOp,
+  AxisView,
+  Backend,
+  BinaryOp,
+  DType,
+  MatmulArgs,
+  ReduceOp,
+  Region,
+  Storage,
+  TypedArray,
+  UnaryOp,
 } from '../contract.js';
 import { binaryKernel, unaryGradKernel, unaryKernel } from './elementwise.js';
 import { matmulKernel } from './gemm.js';
 import {
-  argReduceKernel, gatherKernel, reduceKernel, scatterAddKernel, softmaxGradKernel, softmaxKernel,
+  argReduceKernel,
+  gatherKernel,
+  reduceKernel,
+  scatterAddKernel,
+  softmaxGradKernel,
+  softmaxKernel,
 } from './axis.js';
 import type { PoolOp, Window2d } from '../contract.js';
 import { col2imKernel, im2colKernel, pool2dGradKernel, pool2dKernel } from './conv.js';
@@ -25,9 +40,12 @@ const POOL_LIMIT_BYTES = 512 * 1024 * 1024;
 
 function arrayOf(dtype: DType, size: number): TypedArray {
   switch (dtype) {
-    case 'float32': return new Float32Array(size);
-    case 'float64': return new Float64Array(size);
-    case 'int32': return new Int32Array(size);
+    case 'float32':
+      return new Float32Array(size);
+    case 'float64':
+      return new Float64Array(size);
+    case 'int32':
+      return new Int32Array(size);
   }
 }
 
@@ -73,7 +91,8 @@ export class CpuBackend implements Backend {
   free(storage: Storage): void {
     const data = d(storage);
     if (this.pooledBytes + data.byteLength > POOL_LIMIT_BYTES) return;
-    const dtype: DType = data instanceof Float32Array ? 'float32' : data instanceof Float64Array ? 'float64' : 'int32';
+    const dtype: DType =
+      data instanceof Float32Array ? 'float32' : data instanceof Float64Array ? 'float64' : 'int32';
     const key = `${dtype}:${data.length}`;
     let list = this.pool.get(key);
     if (!list) this.pool.set(key, (list = []));
@@ -97,14 +116,27 @@ export class CpuBackend implements Backend {
   }
 
   unaryGrad(
-    op: UnaryOp, x: Storage, y: Storage, dy: Storage, dx: Storage, _dtype: DType, size: number, p0 = 0, p1 = 0,
+    op: UnaryOp,
+    x: Storage,
+    y: Storage,
+    dy: Storage,
+    dx: Storage,
+    _dtype: DType,
+    size: number,
+    p0 = 0,
+    p1 = 0,
   ): void {
     unaryGradKernel(op, d(x), d(y), d(dy), d(dx), size, p0, p1);
   }
 
   binary(
-    op: BinaryOp, a: Storage, aShape: readonly number[], b: Storage, bShape: readonly number[],
-    out: Storage, outShape: readonly number[],
+    op: BinaryOp,
+    a: Storage,
+    aShape: readonly number[],
+    b: Storage,
+    bShape: readonly number[],
+    out: Storage,
+    outShape: readonly number[],
   ): void {
     binaryKernel(op, d(a), aShape, d(b), bShape, d(out), outShape);
   }
@@ -155,7 +187,12 @@ export class CpuBackend implements Backend {
   }
 
   copyRegion(
-    x: Storage, srcShape: readonly number[], src: Region, out: Storage, dstShape: readonly number[], dst: Region,
+    x: Storage,
+    srcShape: readonly number[],
+    src: Region,
+    out: Storage,
+    dstShape: readonly number[],
+    dst: Region,
   ): void {
     const from = d(x);
     const to = d(out);
