@@ -10,3 +10,4 @@ export {
   im2colF32, im2colF64, col2imF32, col2imF64, pool2dF32, pool2dF64, pool2dGradF32, pool2dGradF64,
 } from './conv';
 export { permute32, permute64 } from './layout';
+export { fusedF32, fusedScratchBytes } from './fused';

@@ -206,6 +206,57 @@ export interface Backend {
    * overwritten (zero-filled first); `argmax` is the one pool2d wrote (null for averages).
    */
   pool2dGrad(op: PoolOp, dy: Storage, g: Window2d, argmax: Storage | null, dx: Storage, dtype: DType): void;
+
+  // ---- fused element-wise programs ---------------------------------------------------
+  /**
+   * Runs `program` over `size` elements in one pass over memory, however long the chain
+   * (an optimiser's update, bias + activation): for each i, the instructions are evaluated
+   * in order and `outputs[j][i]` receives register `program.outputs[j]`. `scalars` are the
+   * values of the program's scalar registers for this call. Every register is rounded to
+   * `dtype` (float32 or float64) as the separate kernels would round it, so on the cpu
+   * backend the result equals the unfused chain of `unary`/`binary` calls bit for bit.
+   * An output may be the same storage as an input: element i of every input is read before
+   * element i of any output is written.
+   */
+  fused(
+    program: FusedProgram,
+    inputs: readonly Storage[],
+    scalars: readonly number[],
+    outputs: readonly Storage[],
+    dtype: DType,
+    size: number,
+  ): void;
+}
+
+/**
+ * One instruction of a fused element-wise program; instruction k defines register k from
+ * earlier registers only:
+ *   input:  r_k = inputs[input][⌊i / every⌋ mod period]   (a same-size input has every 1
+ *           and period 0, meaning no wrap; a dense bias [units] under [batch, units] has
+ *           every 1, period units; a channel bias [C] under NCHW has every H·W, period C)
+ *   scalar: r_k = scalars[scalar], the same for every element
+ *   unary:  r_k = f(r_a), f a UnaryOp with its constants p0, p1
+ *   binary: r_k = r_a ∘ r_b, ∘ a BinaryOp
+ */
+export type FusedInstruction =
+  | { readonly kind: 'input'; readonly input: number; readonly every: number; readonly period: number }
+  | { readonly kind: 'scalar'; readonly scalar: number }
+  | {
+      readonly kind: 'unary';
+      readonly op: UnaryOp;
+      readonly a: number;
+      readonly p0: number;
+      readonly p1: number;
+    }
+  | { readonly kind: 'binary'; readonly op: BinaryOp; readonly a: number; readonly b: number };
+
+/** A fused element-wise program (built by ops/fused.ts; see Backend.fused). */
+export interface FusedProgram {
+  readonly instructions: readonly FusedInstruction[];
+  /** The register written to each output. */
+  readonly outputs: readonly number[];
+  /** Identifies the program: equal keys, equal programs (backends cache compiled forms by it). */
+  readonly key: string;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { ConfigError, unknownName } from '../errors.js';
 import * as act from '../ops/activation.js';
+import type { LinearActivation } from '../ops/matmul.js';
 import { reshape } from '../ops/shape.js';
 import { full } from '../tensor/creation.js';
 import type { Shape } from '../tensor/shape.js';
@@ -41,6 +42,28 @@ export class Activation extends Layer {
 
   forward(x: Tensor): Tensor {
     return functions[this.kind](x, this.alpha);
+  }
+
+  /**
+   * The activation as one element-wise kernel op with its constant (relu, sigmoid, tanh,
+   * step, softplus, leakyRelu α, elu α), for layers that fuse it into their own pass; null
+   * for those that are not element-wise (softmax) or the identity.
+   */
+  elementwise(): LinearActivation | null {
+    switch (this.kind) {
+      case 'step':
+      case 'sigmoid':
+      case 'tanh':
+      case 'relu':
+      case 'softplus':
+        return { op: this.kind };
+      case 'leakyRelu':
+        return { op: 'leakyRelu', p0: this.alpha ?? 0.01 };
+      case 'elu':
+        return { op: 'elu', p0: this.alpha ?? 1 };
+      default:
+        return null;
+    }
   }
 
   config(): Record<string, unknown> {

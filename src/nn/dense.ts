@@ -11,7 +11,7 @@ import { checkPositiveInt } from '../errors.js';
 import { linear } from '../ops/matmul.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { ActivationName } from './activations.js';
+import { Activation, type ActivationName } from './activations.js';
 import { getInitializer, type Initializer, type InitializerName } from './initializers.js';
 import type { ForwardOptions } from './layer.js';
 import { WithActivation } from './with-activation.js';
@@ -77,8 +77,10 @@ export class Dense extends WithActivation {
   }
 
   forward(x: Tensor, options: ForwardOptions): Tensor {
-    const z = linear(x, this.weight, this.bias);
-    return this.activate(z, options);
+    // An element-wise activation runs inside linear's fused bias pass; others (prelu, softmax) after it.
+    const fused = this.activationLayer instanceof Activation ? this.activationLayer.elementwise() : null;
+    if (fused) return linear(x, this.weight, this.bias, fused);
+    return this.activate(linear(x, this.weight, this.bias), options);
   }
 
   override outputShape(inputShape: Shape): number[] {

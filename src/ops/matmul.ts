@@ -12,8 +12,11 @@ import { record } from '../autograd/tape.js';
 import { ShapeError } from '../errors.js';
 import { formatShape, sameShape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { add, cast } from './arithmetic.js';
-import { sum } from './reduce.js';
+import type { UnaryOp } from '../backend/contract.js';
+import { noGrad } from '../autograd/tape.js';
+import { add, cast, unary } from './arithmetic.js';
+import { fuse } from './fused.js';
+import { sum, sumTo } from './reduce.js';
 import { reshape } from './shape.js';
 import { checkSameBackend, checkTensor, empty, promote } from './util.js';
 
@@ -111,9 +114,15 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  *
  *   y = x·Wᵀ + b        ∂L/∂x = dy·W      ∂L/∂W = dyᵀ·x      ∂L/∂b = Σ_batch dy
  *
- * One GEMM each way with transpose flags; no transposed copy of W is ever made.
+ * One GEMM each way with transpose flags; no transposed copy of W is ever made. With an
+ * `activation` σ it returns a = σ(x·Wᵀ + b), the bias and σ applied in one fused pass.
  */
-export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+export function linear(
+  x: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  activation?: LinearActivation,
+): Tensor {
   checkTensor('linear', 'x', x);
   checkTensor('linear', 'weight', weight);
   if (x.rank !== 2 || weight.rank !== 2 || x.shape[1] !== weight.shape[1]) {
@@ -123,9 +132,34 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   }
   if (x.dtype !== weight.dtype) x = cast(x, weight.dtype);
   const xw = gemm(x, weight, false, true);
-  const y = record(xw, 'linear', [x, weight], (dy) => [
-    x.requiresGrad ? gemm(dy, weight, false, false) : null,
-    weight.requiresGrad ? gemm(dy, x, true, false) : null,
-  ]);
-  return bias ? add(y, bias) : y;
+  const gradients = (dz: Tensor) => [
+    x.requiresGrad ? gemm(dz, weight, false, false) : null,
+    weight.requiresGrad ? gemm(dz, x, true, false) : null,
+  ];
+  if (!activation || weight.dtype === 'int32' || (bias && bias.dtype !== weight.dtype)) {
+    const y = record(xw, 'linear', [x, weight], gradients);
+    const z = bias ? add(y, bias) : y;
+    return activation ? unary(activation.op, z, activation.p0 ?? 0) : z;
+  }
+  // z = x·Wᵀ + b and a = σ(z) in one pass over z (ops/fused.ts); backward: δ = dy ⊙ σ′(z),
+  // then the two GEMMs and, for b, δ summed over the batch — what the separate ops give.
+  const { op, p0 = 0 } = activation;
+  const [z, a] = noGrad(() =>
+    fuse(bias ? [xw, bias] : [xw], (xw, b) => {
+      const z = b ? xw.add(b) : xw;
+      return [z, z.apply(op, p0)];
+    }),
+  );
+  xw.dispose();
+  return record(a, 'linear', bias ? [x, weight, bias] : [x, weight], (dy) => {
+    const dz = empty(a.backend, a.dtype, a.shape);
+    a.backend.unaryGrad(op, z.storage, a.storage, dy.storage, dz.storage, a.dtype, a.size, p0, 0);
+    return [...gradients(dz), bias?.requiresGrad ? sumTo(dz, bias.shape) : null];
+  });
+}
+
+/** An element-wise activation applied inside `linear` (relu, sigmoid, tanh, leakyRelu with p0 = α …). */
+export interface LinearActivation {
+  op: UnaryOp;
+  p0?: number;
 }

@@ -11,7 +11,6 @@
  * exactly, with ε inside both roots and weight_decay λ adding λw to ∇C first.
  * As blocks: chain(addDecayedWeights(λ), scaleByAdadelta(ρ, ε), scaleByLearningRate(η)).
  */
-import { add, div, mul, sqrt } from '../ops/arithmetic.js';
 import { zerosLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { addDecayedWeights } from './regularizers.js';
@@ -24,7 +23,7 @@ import {
   type OptState,
   type ScheduleLike,
 } from './transform.js';
-import { checkInRange, checkNonNegativeNumber, checkOptionKeys } from './util.js';
+import { checkInRange, checkNonNegativeNumber, checkOptionKeys, fusePerParameter } from './util.js';
 
 export type AdadeltaState = { meanSquare: Tensor[]; meanSquareDelta: Tensor[] };
 
@@ -42,13 +41,12 @@ export function scaleByAdadelta(
       meanSquareDelta: params.map((p) => zerosLike(p)),
     }),
     update(grads, state) {
-      const meanSquare = grads.map((g, i) => add(mul(state.meanSquare[i], rho), mul(mul(g, g), 1 - rho)));
-      const updates = grads.map((g, i) =>
-        mul(div(sqrt(add(state.meanSquareDelta[i], eps)), sqrt(add(meanSquare[i], eps))), g),
-      );
-      const meanSquareDelta = updates.map((u, i) =>
-        add(mul(state.meanSquareDelta[i], rho), mul(mul(u, u), 1 - rho)),
-      );
+      const lists = [grads, state.meanSquare, state.meanSquareDelta];
+      const [meanSquare, updates, meanSquareDelta] = fusePerParameter(lists, (g, s, d) => {
+        const s1 = s.mul(rho).add(g.mul(g).mul(1 - rho));
+        const u = d.add(eps).sqrt().div(s1.add(eps).sqrt()).mul(g);
+        return [s1, u, d.mul(rho).add(u.mul(u).mul(1 - rho))];
+      });
       return { updates, state: { meanSquare, meanSquareDelta } };
     },
   };

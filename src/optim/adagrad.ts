@@ -13,7 +13,6 @@
  * schedule η/(1 + k t) with t counted from 0), and `weight_decay` λ adds λw to ∇C first.
  * As blocks: chain(addDecayedWeights(λ), scaleByAdagrad(ε, G₀), scaleByLearningRate(η/(1 + kt))).
  */
-import { add, div, mul, sqrt } from '../ops/arithmetic.js';
 import { full } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { addDecayedWeights } from './regularizers.js';
@@ -26,7 +25,7 @@ import {
   type OptState,
   type ScheduleLike,
 } from './transform.js';
-import { checkNonNegativeNumber, checkOptionKeys } from './util.js';
+import { checkNonNegativeNumber, checkOptionKeys, fusePerParameter } from './util.js';
 
 export type AdagradState = { sumOfSquares: Tensor[] };
 
@@ -41,8 +40,10 @@ export function scaleByAdagrad(
   return {
     init: (params) => ({ sumOfSquares: params.map((p) => full(p.shape, g0, { dtype: p.dtype })) }),
     update(grads, state) {
-      const sumOfSquares = grads.map((g, i) => add(state.sumOfSquares[i], mul(g, g)));
-      const updates = grads.map((g, i) => div(g, add(sqrt(sumOfSquares[i]), eps)));
+      const [sumOfSquares, updates] = fusePerParameter([grads, state.sumOfSquares], (g, s) => {
+        const s1 = s.add(g.mul(g));
+        return [s1, g.div(s1.sqrt().add(eps))];
+      });
       return { updates, state: { sumOfSquares } };
     },
   };

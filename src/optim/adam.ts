@@ -15,7 +15,6 @@
  * ∇C first — coupled L2, unlike AdamW's decoupled decay, see adamw.ts).
  * As blocks: chain(addDecayedWeights(λ), scaleByAdam(β₁, β₂, ε, amsgrad), scaleByLearningRate(η)).
  */
-import { add, div, maximum, mul, sqrt } from '../ops/arithmetic.js';
 import { zerosLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { addDecayedWeights } from './regularizers.js';
@@ -28,7 +27,13 @@ import {
   type OptState,
   type ScheduleLike,
 } from './transform.js';
-import { checkBoolean, checkInRange, checkNonNegativeNumber, checkOptionKeys } from './util.js';
+import {
+  checkBoolean,
+  checkInRange,
+  checkNonNegativeNumber,
+  checkOptionKeys,
+  fusePerParameter,
+} from './util.js';
 
 export interface ScaleByAdamOptions {
   beta1?: number;
@@ -71,14 +76,16 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): GradientTransform
     }),
     update(grads, state) {
       const t = state.count + 1;
-      const mu = grads.map((g, i) => add(mul(state.mu[i], beta1), mul(g, 1 - beta1)));
-      const nu = grads.map((g, i) => add(mul(state.nu[i], beta2), mul(mul(g, g), 1 - beta2)));
-      const nuMax = state.nuMax ? nu.map((v, i) => maximum(state.nuMax![i], v)) : null;
       const correction1 = 1 - beta1 ** t;
       const sqrtCorrection2 = Math.sqrt(1 - beta2 ** t);
-      const updates = mu.map((m, i) => {
-        const denominator = add(div(sqrt((nuMax ?? nu)[i]), sqrtCorrection2), eps);
-        return div(div(m, denominator), correction1);
+      const lists = [grads, state.mu, state.nu, ...(state.nuMax ? [state.nuMax] : [])];
+      // One pass over memory per parameter (ops/fused.ts), the rule as written above.
+      const [mu, nu, updates, nuMax = null] = fusePerParameter(lists, (g, m, v, vMax) => {
+        const m1 = m.mul(beta1).add(g.mul(1 - beta1));
+        const v1 = v.mul(beta2).add(g.mul(g).mul(1 - beta2));
+        const vUsed = vMax ? vMax.maximum(v1) : v1;
+        const u = m1.div(vUsed.sqrt().div(sqrtCorrection2).add(eps)).div(correction1);
+        return vMax ? [m1, v1, u, vUsed] : [m1, v1, u];
       });
       return { updates, state: { count: t, mu, nu, nuMax } };
     },

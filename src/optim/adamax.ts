@@ -10,7 +10,6 @@
  * ε inside the maximum, as here, so that u > 0 from the first step. weight_decay λ adds λw
  * to ∇C first. As blocks: chain(addDecayedWeights(λ), scaleByAdamax(β₁, β₂, ε), scaleByLearningRate(η)).
  */
-import { abs, add, div, maximum, mul } from '../ops/arithmetic.js';
 import { zerosLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkBetas } from './adam.js';
@@ -24,7 +23,7 @@ import {
   type OptState,
   type ScheduleLike,
 } from './transform.js';
-import { checkNonNegativeNumber, checkOptionKeys } from './util.js';
+import { checkNonNegativeNumber, checkOptionKeys, fusePerParameter } from './util.js';
 
 export type AdamaxState = { count: number; mu: Tensor[]; infinityNorm: Tensor[] };
 
@@ -44,10 +43,15 @@ export function scaleByAdamax(
     }),
     update(grads, state) {
       const t = state.count + 1;
-      const mu = grads.map((g, i) => add(mul(state.mu[i], beta1), mul(g, 1 - beta1)));
-      const infinityNorm = grads.map((g, i) => maximum(mul(state.infinityNorm[i], beta2), add(abs(g), eps)));
       const correction1 = 1 - beta1 ** t;
-      const updates = mu.map((m, i) => div(div(m, infinityNorm[i]), correction1));
+      const [mu, infinityNorm, updates] = fusePerParameter(
+        [grads, state.mu, state.infinityNorm],
+        (g, m, u) => {
+          const m1 = m.mul(beta1).add(g.mul(1 - beta1));
+          const u1 = u.mul(beta2).maximum(g.abs().add(eps));
+          return [m1, u1, m1.div(u1).div(correction1)];
+        },
+      );
       return { updates, state: { count: t, mu, infinityNorm } };
     },
   };

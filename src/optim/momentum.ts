@@ -23,12 +23,11 @@
  * it accumulates ∇C.
  */
 import { ConfigError } from '../errors.js';
-import { add, mul } from '../ops/arithmetic.js';
 import { zerosLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { scaleByLearningRate } from './scale.js';
 import { chain, erase, type GradientTransformation, type OptState, type ScheduleLike } from './transform.js';
-import { checkBoolean, checkInRange, checkOptionKeys } from './util.js';
+import { checkBoolean, checkInRange, checkOptionKeys, fusePerParameter } from './util.js';
 
 export interface TraceOptions {
   /** The momentum coefficient μ (α in the lectures), in [0, 1). */
@@ -63,13 +62,12 @@ export function trace(options: TraceOptions): GradientTransformation<TraceState>
   return {
     init: (params) => ({ count: 0, velocity: params.map((p) => zerosLike(p)) }),
     update(grads, state) {
-      const velocity = grads.map((g, i) =>
-        // PyTorch starts the buffer at the first gradient itself, undamped.
-        state.count === 0
-          ? mul(g, 1)
-          : add(mul(state.velocity[i], mu), dampening === 0 ? g : mul(g, 1 - dampening)),
-      );
-      const updates = nesterov ? grads.map((g, i) => add(g, mul(velocity[i], mu))) : velocity;
+      // PyTorch starts the buffer at the first gradient itself, undamped.
+      const first = state.count === 0;
+      const [velocity, updates = velocity] = fusePerParameter([grads, state.velocity], (g, v) => {
+        const v1 = first ? g.mul(1) : v.mul(mu).add(dampening === 0 ? g : g.mul(1 - dampening));
+        return nesterov ? [v1, g.add(v1.mul(mu))] : [v1];
+      });
       return { updates, state: { count: state.count + 1, velocity } };
     },
   };

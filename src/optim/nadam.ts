@@ -13,7 +13,6 @@
  * `pytorch113: true` reproduces that for comparisons with 1.13 (the fixtures test both).
  * As blocks: chain(addDecayedWeights(λ), scaleByNadam(β₁, β₂, ε, ψ), scaleByLearningRate(η)).
  */
-import { add, div, mul, sqrt } from '../ops/arithmetic.js';
 import { zerosLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkBetas } from './adam.js';
@@ -27,7 +26,7 @@ import {
   type OptState,
   type ScheduleLike,
 } from './transform.js';
-import { checkBoolean, checkNonNegativeNumber, checkOptionKeys } from './util.js';
+import { checkBoolean, checkNonNegativeNumber, checkOptionKeys, fusePerParameter } from './util.js';
 
 export interface ScaleByNadamOptions {
   beta1?: number;
@@ -65,14 +64,12 @@ export function scaleByNadam(options: ScaleByNadamOptions = {}): GradientTransfo
       const gradCoefficient = (1 - muT) / (1 - muProduct);
       const momentCoefficient = muNext / (1 - muProductNext);
       const correction2 = 1 - beta2 ** t;
-      const mu = grads.map((g, i) => add(mul(state.mu[i], beta1), mul(g, 1 - beta1)));
-      const nu = grads.map((g, i) => add(mul(state.nu[i], beta2), mul(mul(g, g), 1 - beta2)));
-      const updates = grads.map((g, i) => {
-        const denominator = add(sqrt(div(nu[i], correction2)), eps);
-        return add(
-          mul(div(g, denominator), gradCoefficient),
-          mul(div(mu[i], denominator), momentCoefficient),
-        );
+      const [mu, nu, updates] = fusePerParameter([grads, state.mu, state.nu], (g, m, v) => {
+        const m1 = m.mul(beta1).add(g.mul(1 - beta1));
+        const v1 = v.mul(beta2).add(g.mul(g).mul(1 - beta2));
+        const denominator = v1.div(correction2).sqrt().add(eps);
+        const u = g.div(denominator).mul(gradCoefficient).add(m1.div(denominator).mul(momentCoefficient));
+        return [m1, v1, u];
       });
       return { updates, state: { count: t, muProduct, mu, nu } };
     },

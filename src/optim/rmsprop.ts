@@ -17,7 +17,6 @@
  * to ∇C first). Texts that write √(s + ε) differ only by how tiny s is treated.
  * As blocks: chain(addDecayedWeights(λ), scaleByRms(α, ε, centred), trace(μ), scaleByLearningRate(η)).
  */
-import { add, div, mul, sqrt, sub } from '../ops/arithmetic.js';
 import { zerosLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { trace } from './momentum.js';
@@ -31,7 +30,13 @@ import {
   type OptState,
   type ScheduleLike,
 } from './transform.js';
-import { checkBoolean, checkInRange, checkNonNegativeNumber, checkOptionKeys } from './util.js';
+import {
+  checkBoolean,
+  checkInRange,
+  checkNonNegativeNumber,
+  checkOptionKeys,
+  fusePerParameter,
+} from './util.js';
 
 export type RmsState = { meanSquare: Tensor[]; meanGrad: Tensor[] | null };
 
@@ -50,13 +55,13 @@ export function scaleByRms(
       meanGrad: centered ? params.map((p) => zerosLike(p)) : null,
     }),
     update(grads, state) {
-      const meanSquare = grads.map((g, i) => add(mul(state.meanSquare[i], alpha), mul(mul(g, g), 1 - alpha)));
-      const meanGrad = state.meanGrad
-        ? grads.map((g, i) => add(mul(state.meanGrad![i], alpha), mul(g, 1 - alpha)))
-        : null;
-      const updates = grads.map((g, i) => {
-        const variance = meanGrad ? sub(meanSquare[i], mul(meanGrad[i], meanGrad[i])) : meanSquare[i];
-        return div(g, add(sqrt(variance), eps));
+      const lists = [grads, state.meanSquare, ...(state.meanGrad ? [state.meanGrad] : [])];
+      const [meanSquare, updates, meanGrad = null] = fusePerParameter(lists, (g, s, m) => {
+        const s1 = s.mul(alpha).add(g.mul(g).mul(1 - alpha));
+        const m1 = m?.mul(alpha).add(g.mul(1 - alpha));
+        const variance = m1 ? s1.sub(m1.mul(m1)) : s1;
+        const u = g.div(variance.sqrt().add(eps));
+        return m1 ? [s1, u, m1] : [s1, u];
       });
       return { updates, state: { meanSquare, meanGrad } };
     },

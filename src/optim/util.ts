@@ -1,6 +1,7 @@
 /** Small helpers shared by the optimisers: hyper-parameter checks, per-parameter masks, copies. */
 import { ConfigError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
+import { fuse, type Expr } from '../ops/fused.js';
 
 /** `lo ≤ value < hi` (or with the ends as given), else a ConfigError in PyTorch's words. */
 export function checkInRange(
@@ -97,4 +98,25 @@ export function copyTensor(t: Tensor): Tensor {
 /** The values of a tensor as float64 numbers (for the scalar logic of line searches and solvers). */
 export function valuesOf(t: Tensor): Float64Array {
   return Float64Array.from(t.dataSync());
+}
+
+/**
+ * A fused element-wise rule applied to each parameter: `lists` are per-parameter lists
+ * (gradients, velocities, moments…), `body` the rule for one parameter's values, returning
+ * its new values; the result is one list per returned value. One kernel pass per parameter.
+ *
+ *   const [m, v] = fusePerParameter([grads, state.m, state.v], (g, m, v) => [...]);
+ */
+export function fusePerParameter(
+  lists: ReadonlyArray<readonly Tensor[]>,
+  body: (...values: Expr[]) => Expr[],
+): Tensor[][] {
+  const results: Tensor[][] = [];
+  lists[0].forEach((_, i) => {
+    fuse(
+      lists.map((l) => l[i]),
+      body,
+    ).forEach((t, j) => (results[j] ??= []).push(t));
+  });
+  return results;
 }

@@ -14,6 +14,8 @@ import type {
   Backend,
   BinaryOp,
   DType,
+  FusedInstruction,
+  FusedProgram,
   MatmulArgs,
   PoolOp,
   Storage,
@@ -21,6 +23,7 @@ import type {
   Window2d,
 } from '../../src/backend/contract.js';
 import { findBackend, getBackend, setBackend } from '../../src/backend/registry.js';
+import { fusedByKernels } from '../../src/backend/fused.js';
 import { Rng } from '../../src/tensor/random.js';
 import { fromArray } from '../../src/tensor/creation.js';
 import { tidy, keep } from '../../src/tensor/scope.js';
@@ -815,6 +818,114 @@ export function conformanceCases(backendName: string, options: ConformanceOption
         p.dut.col2im(c[1], g, back[1], dtype);
         await p.compare(back, dtype, inN, tolerance, `col2im ${dtype} ${JSON.stringify(g)}`);
         p.free(x, cols, c, back);
+      }
+    }
+  });
+
+  test('fused: random programs, broadcast inputs, scalars, outputs written over inputs', async () => {
+    const p = pair();
+    const rng = new Rng(17);
+    const unaryOps: UnaryOp[] = ['neg', 'abs', 'square', 'relu', 'tanh', 'sigmoid', 'step', 'leakyRelu'];
+    const binaryOps: BinaryOp[] = ['add', 'sub', 'mul', 'max', 'min', 'gt', 'le'];
+    for (const dtype of ['float32', 'float64'] as DType[]) {
+      if (!p.dut.supports(dtype)) continue;
+      for (let trial = 0; trial < 24; trial++) {
+        // size = outer · period · every, crossing the backends' tile sizes (256, 512).
+        const every = [1, 1, 3, 7][randInt(rng, 0, 3)];
+        const period = [1, 5, 17, 64][randInt(rng, 0, 3)];
+        const outer = [1, 2, 9, 33][randInt(rng, 0, 3)];
+        const n = outer * period * every;
+        const inputCount = randInt(rng, 1, 3);
+        const instructions: FusedInstruction[] = [];
+        const layouts: Array<{ every: number; period: number; size: number }> = [];
+        for (let k = 0; k < inputCount; k++) {
+          const broadcast = k > 0 && rng.uniform() < 0.4;
+          const layout = broadcast ? { every, period, size: period } : { every: 1, period: 0, size: n };
+          layouts.push(layout);
+          instructions.push({ kind: 'input', input: k, every: layout.every, period: layout.period });
+        }
+        const scalars: number[] = [];
+        for (let k = 0; k < 8; k++) {
+          const pick = () => randInt(rng, 0, instructions.length - 1);
+          const r = rng.uniform();
+          if (r < 0.2) {
+            scalars.push(rng.uniformIn(-1.5, 1.5));
+            instructions.push({ kind: 'scalar', scalar: scalars.length - 1 });
+          } else if (r < 0.5) {
+            const op = unaryOps[randInt(rng, 0, unaryOps.length - 1)];
+            instructions.push({ kind: 'unary', op, a: pick(), p0: op === 'leakyRelu' ? 0.1 : 0, p1: 0 });
+          } else {
+            const op = binaryOps[randInt(rng, 0, binaryOps.length - 1)];
+            instructions.push({ kind: 'binary', op, a: pick(), b: pick() });
+          }
+        }
+        const last = instructions.length - 1;
+        const outputs = [last, randInt(rng, 0, last)];
+        const program: FusedProgram = {
+          instructions,
+          outputs,
+          key: `conformance:${dtype}:${trial}:${JSON.stringify(instructions)}>${outputs}`,
+        };
+        const values = layouts.map((l) => randomValues(rng, l.size));
+        const ins = values.map((v) => p.upload(dtype, v));
+        const outs = [p.marked(dtype, n), p.marked(dtype, n)];
+        const what = `fused ${dtype} trial ${trial} (n=${n}, every ${every}, period ${period})`;
+        p.ref.fused(
+          program,
+          ins.map((x) => x[0]),
+          scalars,
+          outs.map((o) => o[0]),
+          dtype,
+          n,
+        );
+        p.dut.fused(
+          program,
+          ins.map((x) => x[1]),
+          scalars,
+          outs.map((o) => o[1]),
+          dtype,
+          n,
+        );
+        await p.compare(outs[0], dtype, n, 4 * tolerance, `${what} output 0`);
+        await p.compare(outs[1], dtype, n, 4 * tolerance, `${what} output 1`);
+        // The same program as a chain of unary/binary kernels gives the same values (on the
+        // cpu backend: the same bits).
+        const chained = [p.marked(dtype, n), p.marked(dtype, n)];
+        fusedByKernels(
+          p.ref,
+          program,
+          ins.map((x) => x[0]),
+          scalars,
+          chained.map((c) => c[0]),
+          dtype,
+          n,
+        );
+        assert.deepEqual(
+          await p.ref.read(chained[0][0], dtype, n),
+          await p.ref.read(outs[0][0], dtype, n),
+          `${what}: cpu fused = cpu unfused`,
+        );
+        // Output 0 written over input 0 (an optimiser's state updated in place).
+        if (layouts[0].period === 0) {
+          p.ref.fused(
+            program,
+            ins.map((x) => x[0]),
+            scalars,
+            [ins[0][0], outs[1][0]],
+            dtype,
+            n,
+          );
+          p.dut.fused(
+            program,
+            ins.map((x) => x[1]),
+            scalars,
+            [ins[0][1], outs[1][1]],
+            dtype,
+            n,
+          );
+          await p.compare(ins[0], dtype, n, 4 * tolerance, `${what} in place`);
+        }
+        p.free(...ins, ...outs, ...chained);
       }
     }
   });

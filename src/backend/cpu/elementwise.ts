@@ -88,7 +88,7 @@ export function unaryGradKernel(
  * One run of a broadcast binary op: out[o + i] = a[ao + i·as] ∘ b[bo + i·bs] for i < n.
  * A stride of 0 repeats a broadcast operand.
  */
-function binaryRun(
+export function binaryRun(
   op: BinaryOp,
   a: TypedArray,
   ao: number,

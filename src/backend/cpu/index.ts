@@ -30,6 +30,8 @@ import {
 } from './axis.js';
 import type { PoolOp, Window2d } from '../contract.js';
 import { col2imKernel, im2colKernel, pool2dGradKernel, pool2dKernel } from './conv.js';
+import { fusedKernel } from './fused.js';
+import type { FusedProgram } from '../contract.js';
 
 export interface CpuStorage extends Storage {
   readonly backend: 'cpu';
@@ -257,6 +259,18 @@ export class CpuBackend implements Backend {
 
   pool2dGrad(op: PoolOp, dy: Storage, g: Window2d, argmax: Storage | null, dx: Storage): void {
     pool2dGradKernel(op, d(dy), g, argmax ? d(argmax) : null, d(dx));
+  }
+
+  // ---- fused element-wise programs (fused.ts) -------------------------------------------
+  fused(
+    program: FusedProgram,
+    inputs: readonly Storage[],
+    scalars: readonly number[],
+    outputs: readonly Storage[],
+    dtype: DType,
+    size: number,
+  ): void {
+    fusedKernel(program, inputs.map(d), scalars, outputs.map(d), dtype, size);
   }
 }
 

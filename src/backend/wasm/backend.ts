@@ -15,6 +15,7 @@ import type {
   Backend,
   BinaryOp,
   DType,
+  FusedProgram,
   MatmulArgs,
   PoolOp,
   ReduceOp,
@@ -122,6 +123,8 @@ export class WasmBackend implements Backend {
   /** COUNTER_SLOTS pairs of shared chunk counters for multi-threaded kernels: [next, finished]. */
   private readonly counterBlock: number;
   private counterSlot = 0;
+  /** The encoded program and the registers of `fused` (grown to the largest program seen). */
+  private fusedBlock = { ptr: 0, bytes: 0 };
   /** The counter slot of each worker's last job. */
   private readonly workerSlots: number[] = [];
   private threadLimit: number;
@@ -601,6 +604,38 @@ export class WasmBackend implements Backend {
     if (dtype === 'float32') this.k.pool2dGradF32(POOL_CODES[op], this.p(dy), gp, am, this.p(dx));
     else this.k.pool2dGradF64(POOL_CODES[op], this.p(dy), gp, am, this.p(dx));
   }
+  // ---- fused element-wise programs ---------------------------------------------------
+
+  fused(
+    program: FusedProgram,
+    inputs: readonly Storage[],
+    scalars: readonly number[],
+    outputs: readonly Storage[],
+    dtype: DType,
+    size: number,
+  ): void {
+    if (dtype !== 'float32') {
+      const c = (s: Storage) => this.c(s, dtype);
+      return this.cpu.fused(program, inputs.map(c), scalars, outputs.map(c), dtype, size);
+    }
+    if (size === 0) return;
+    const count = program.instructions.length;
+    const codeBytes = 32 * count + 8 * program.outputs.length;
+    const need = codeBytes + this.k.fusedScratchBytes(count);
+    if (this.fusedBlock.bytes < need) {
+      if (this.fusedBlock.bytes > 0) this.heap.release(this.fusedBlock.ptr, this.fusedBlock.bytes);
+      this.fusedBlock = this.heap.alloc(Math.max(need, 64 * 1024));
+    }
+    const base = this.fusedBlock.ptr;
+    const words = new Int32Array(this.heap.buffer, base, codeBytes / 4);
+    const floats = new Float32Array(this.heap.buffer, base, codeBytes / 4);
+    encodeFused(program, words, floats, (i) => this.p(inputs[i]), scalars);
+    program.outputs.forEach((k, j) => {
+      words[8 * count + 2 * j] = k;
+      words[8 * count + 2 * j + 1] = this.p(outputs[j]);
+    });
+    this.k.fusedF32(base, count, base + 32 * count, program.outputs.length, size, base + codeBytes);
+  }
 }
 
 const f32Scratch = new Float32Array(1);
@@ -685,4 +720,51 @@ export function broadcastPlan(
   }
   if (dims.length === 0) return { dims: [1], as: [0], bs: [0] };
   return { dims, as, bs };
+}
+
+/**
+ * Writes a fused program in assembly/fused.ts's layout: 8 slots per instruction, [kind,
+ * op | every, a | period, b, p0, p1, isScalar, input pointer], with p0, p1 as f32 bits.
+ */
+function encodeFused(
+  program: FusedProgram,
+  words: Int32Array,
+  floats: Float32Array,
+  pointer: (input: number) => number,
+  scalars: readonly number[],
+): void {
+  const scalar: boolean[] = [];
+  program.instructions.forEach((ins, k) => {
+    const o = 8 * k;
+    words.fill(0, o, o + 8);
+    switch (ins.kind) {
+      case 'input':
+        scalar.push(false);
+        words[o + 1] = ins.every;
+        words[o + 2] = ins.period;
+        words[o + 7] = pointer(ins.input);
+        break;
+      case 'scalar':
+        scalar.push(true);
+        words[o] = 1;
+        floats[o + 4] = scalars[ins.scalar];
+        break;
+      case 'unary':
+        scalar.push(scalar[ins.a]);
+        words[o] = 2;
+        words[o + 1] = UNARY_CODES[ins.op];
+        words[o + 2] = ins.a;
+        floats[o + 4] = ins.p0;
+        floats[o + 5] = ins.p1;
+        break;
+      case 'binary':
+        scalar.push(scalar[ins.a] && scalar[ins.b]);
+        words[o] = 3;
+        words[o + 1] = BINARY_CODES[ins.op];
+        words[o + 2] = ins.a;
+        words[o + 3] = ins.b;
+        break;
+    }
+    words[o + 6] = scalar[k] ? 1 : 0;
+  });
 }

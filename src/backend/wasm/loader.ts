@@ -102,6 +102,8 @@ export interface WasmExports {
   pool2dGradF64(op: number, dy: number, g: number, argmax: number, dx: number): void;
   permute32(x: number, out: number, nd: number, params: number): void;
   permute64(x: number, out: number, nd: number, params: number): void;
+  fusedF32(code: number, count: number, outs: number, nOut: number, size: number, regs: number): void;
+  fusedScratchBytes(count: number): number;
 }
 
 export interface LoadedWasm {

@@ -31,6 +31,7 @@ import type {
   Backend,
   BinaryOp,
   DType,
+  FusedProgram,
   MatmulArgs,
   PoolOp,
   ReduceOp,
@@ -60,6 +61,8 @@ import {
   softmaxSource,
 } from './shaders/axis.js';
 import { GEMM_LARGE, GEMM_SMALL, gemmSource, type GemmTile } from './shaders/gemm.js';
+import { fusedSource, MAX_FUSED_SCALARS } from './shaders/fused.js';
+import { fusedByKernels } from '../fused.js';
 import {
   copyRegionSource,
   gatherSource,
@@ -873,6 +876,50 @@ export class WebGpuBackend implements Backend {
       buffers,
       n,
       this.windowWords(g, n),
+    );
+  }
+
+  // ---- fused element-wise programs ------------------------------------------------------
+
+  fused(
+    program: FusedProgram,
+    inputs: readonly Storage[],
+    scalars: readonly number[],
+    outputs: readonly Storage[],
+    dtype: DType,
+    size: number,
+  ): void {
+    this.checkDtype(dtype, 'fused');
+    if (dtype !== 'float32') throw new ConfigError('webgpu fused: programs run in float32 only.');
+    if (size === 0) return;
+    // One binding per distinct buffer, writable when an output.
+    const buffers: GPUBuffer[] = [];
+    const writable: boolean[] = [];
+    const bindingOf = (s: Storage, write: boolean) => {
+      let b = buffers.indexOf(buf(s));
+      if (b < 0) {
+        b = buffers.push(buf(s)) - 1;
+        writable.push(false);
+      }
+      if (write) writable[b] = true;
+      return b;
+    };
+    const inputBinding = inputs.map((s) => bindingOf(s, false));
+    const outputBinding = outputs.map((s) => bindingOf(s, true));
+    if (
+      buffers.length > this.device.limits.maxStorageBuffersPerShaderStage ||
+      scalars.length > MAX_FUSED_SCALARS
+    ) {
+      fusedByKernels(this, program, inputs, scalars, outputs, dtype, size);
+      return;
+    }
+    const layout = `${inputBinding.join(',')}|${outputBinding.join(',')}|${writable.map(Number).join('')}`;
+    this.run1d(
+      `fused:${program.key}:${layout}`,
+      () => fusedSource(program, inputBinding, outputBinding, writable),
+      buffers,
+      size,
+      [0, ...scalars.map(f32Bits)],
     );
   }
 }

@@ -30,7 +30,7 @@ export function castSource(from: DType, to: DType): string {
 }
 
 /** f(x) in f32, with p0 and p1 the op's constants. */
-const UNARY: Record<UnaryOp, string> = {
+export const UNARY: Record<UnaryOp, string> = {
   neg: '-x',
   exp: 'exp(x)',
   log: 'log(x)',
@@ -51,7 +51,7 @@ const UNARY: Record<UnaryOp, string> = {
 };
 
 /** Ops whose value at NaN is not NaN (every other op passes NaN through, as in JavaScript). */
-const NAN_TO_ZERO: ReadonlySet<UnaryOp> = new Set(['step']);
+export const NAN_TO_ZERO: ReadonlySet<UnaryOp> = new Set(['step']);
 
 /** dx = dy · f′, in f32, from x, y = f(x) and dy. */
 const UNARY_GRAD: Record<UnaryOp, string> = {
@@ -138,7 +138,7 @@ export function unaryGradSource(
 }
 
 /** a ∘ b in f32, with JavaScript's NaN rules. */
-const BINARY_F32: Record<BinaryOp, string> = {
+export const BINARY_F32: Record<BinaryOp, string> = {
   add: 'a + b',
   sub: 'a - b',
   mul: 'a * b',
