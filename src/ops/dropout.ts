@@ -73,10 +73,19 @@ export function dropout(x: Tensor, rate: number, options: DropoutOptions = {}): 
   // Kept units carry their scale directly, so rate = 1 gives zeros rather than 0·∞.
   const scale = mode === 'inverted' ? 1 / keep : 1;
   const r = options.rng ?? globalRng();
-  const values = new Float64Array(x.size);
-  for (let i = 0; i < values.length; i++) values[i] = r.uniform() >= rate ? scale : 0;
   const dtype = x.dtype === 'int32' ? 'float32' : x.dtype;
+  const values = maskScratch(dtype, x.size);
+  for (let i = 0; i < x.size; i++) values[i] = r.uniform() >= rate ? scale : 0;
   const mask = new Tensor(x.backend.upload(dtype, values), x.shape, dtype, x.backend);
   const input = x.dtype === dtype ? x : cast(x, dtype);
   return dropoutWithMask(input, mask, 1);
+}
+
+/** The host-side mask array, reused across calls (upload copies it), so no step allocates one. */
+let scratch: Float32Array | Float64Array = new Float32Array(0);
+
+function maskScratch(dtype: 'float32' | 'float64', size: number): Float32Array | Float64Array {
+  const Kind = dtype === 'float64' ? Float64Array : Float32Array;
+  if (!(scratch instanceof Kind) || scratch.length < size) scratch = new Kind(size);
+  return scratch.length === size ? scratch : scratch.subarray(0, size);
 }
