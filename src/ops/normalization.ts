@@ -27,7 +27,8 @@ import { ConfigError, ShapeError } from '../errors.js';
 import { tidy } from '../tensor/scope.js';
 import { formatShape, normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { add, cast, mul, reciprocal, sqrt, square, sub } from './arithmetic.js';
+import { add, cast, mul, reciprocal, sqrt, sub } from './arithmetic.js';
+import { fuse } from './fused.js';
 import { mean, sum } from './reduce.js';
 import { reshape } from './shape.js';
 import { checkTensor } from './util.js';
@@ -127,15 +128,25 @@ export function batchNorm(
       `${where}: training needs more than one value per channel to take a variance; input ${formatShape(x.shape)} has ${m}.`,
     );
   }
+  // γ and β shaped to broadcast along the channel axis, when given.
+  const affine = [gamma, beta].filter((t): t is Tensor => t !== null);
   const s = noGrad(() =>
     tidy(() => {
       const mu = mean(x, axes, true);
-      const xc = sub(x, mu);
-      const variance = mean(square(xc), axes, true);
+      // Each full-size pass below is one fused kernel (ops/fused.ts), the arithmetic as written.
+      const [squares] = fuse([x, mu], (x, mu) => x.sub(mu).square());
+      const variance = mean(squares, axes, true);
       const invStd = reciprocal(sqrt(add(variance, eps)));
-      const xhat = mul(xc, invStd);
-      let y = gamma ? mul(xhat, reshape(gamma, kept)) : mul(xhat, 1);
-      if (beta) y = add(y, reshape(beta, kept));
+      const [xc, xhat, y] = fuse(
+        [x, mu, invStd, ...affine.map((t) => reshape(t, kept))],
+        (x, mu, invStd, ...gammaBeta) => {
+          const xc = x.sub(mu);
+          const xhat = xc.mul(invStd);
+          let y = gamma ? xhat.mul(gammaBeta[0]) : xhat.mul(1);
+          if (beta) y = y.add(gammaBeta[gamma ? 1 : 0]);
+          return [xc, xhat, y];
+        },
+      );
       return { mu: reshape(mu, [C]), variance: reshape(variance, [C]), xc, invStd, xhat, y };
     }),
   );
@@ -157,17 +168,23 @@ export function batchNorm(
   const output = record(s.y, 'batchNorm', inputs, (dy) =>
     tidy(() => {
       const { xc, invStd, xhat } = s;
-      const g = gamma ? mul(dy, reshape(gamma, kept)) : dy;
+      // g = γ ∂L/∂y, and the products the sums need, in one pass.
+      const [g, gxc, dyxhat] = fuse(gamma ? [dy, xc, xhat, reshape(gamma, kept)] : [dy, xc, xhat], (dy, xc, xhat, gm) => {
+        const g = gm ? dy.mul(gm) : dy.mul(1);
+        return [g, g.mul(xc), dy.mul(xhat)];
+      });
       let dx: Tensor | null = null;
       if (x.requiresGrad) {
-        const dVar = mul(sum(mul(g, xc), axes, true), mul(mul(invStd, mul(invStd, invStd)), -0.5));
+        const dVar = mul(sum(gxc, axes, true), mul(mul(invStd, mul(invStd, invStd)), -0.5));
         const dMu = add(
           mul(sum(g, axes, true), mul(invStd, -1)),
           mul(dVar, mul(sum(xc, axes, true), -2 / m)),
         );
-        dx = add(add(mul(g, invStd), mul(dVar, mul(xc, 2 / m))), mul(dMu, 1 / m));
+        [dx] = fuse([g, invStd, dVar, xc, dMu], (g, invStd, dVar, xc, dMu) =>
+          g.mul(invStd).add(dVar.mul(xc.mul(2 / m))).add(dMu.mul(1 / m)),
+        );
       }
-      const dGamma = gamma?.requiresGrad ? sum(mul(dy, xhat), axes) : null;
+      const dGamma = gamma?.requiresGrad ? sum(dyxhat, axes) : null;
       const dBeta = beta?.requiresGrad ? sum(dy, axes) : null;
       // One entry per recorded input: x, then gamma and beta when they were given.
       const out: (Tensor | null)[] = [dx];
