@@ -1,18 +1,31 @@
 /**
- * The descent side of `npm run bench`: the issue's workloads written with ops (matmul via
- * `linear`, add, relu, conv2d, maxPool2d, crossEntropy, backward, tidy) and hand-written SGD
- * and Adam updates, so they measure the kernels and the autograd engine, on any backend.
+ * The descent side of `npm run bench` and of bench/gpu.ts: the issue's workloads written with
+ * ops (matmul via `linear`, add, relu, conv2d, maxPool2d, crossEntropy, backward, tidy) and
+ * hand-written SGD and Adam updates, so they measure the kernels and the autograd engine, on
+ * any backend.
  *
  *   mlp-train  784-500-500-10 relu, SGD 0.1, batch 100, random data of Fashion-MNIST's shape
  *   mlp-infer  the same MLP, forward only, batch 1000
  *   cnn-train  LeNet-5 (conv 5×5×6 → pool → conv 5×5×16 → pool → 120 → 84 → 10), Adam 1e-3, batch 64
+ *
+ * Every batch size can be overridden (`runWorkload(name, backend, seconds, batch)`).
+ *
+ * On webgpu, whose tensors have no synchronous read, each step is submitted as it is recorded
+ * (`flush`) so that the GPU runs it while the next one is recorded, the CPU waits only for the
+ * step submitted a few steps earlier (so the queue stays bounded without ever draining), and
+ * the clock stops after `sync()` has waited for the last step. The loss is read once, at the
+ * end (`await t.data()`), not every step. mlp-infer reads its output every step on cpu/wasm
+ * (`dataSync`, as before) and only the last one on webgpu.
+ *
+ *   node dist/bench/workloads.js [mlp-train|mlp-infer|cnn-train] [cpu|wasm|webgpu] [seconds] [batch]
  */
 import type { Tensor } from '../src/tensor/tensor.js';
 import { fromArray } from '../src/tensor/creation.js';
 import { Rng } from '../src/tensor/random.js';
 import { keep, tidy } from '../src/tensor/scope.js';
 import { backward, noGrad } from '../src/autograd/index.js';
-import { setBackend } from '../src/backend/registry.js';
+import { getBackend, setBackend } from '../src/backend/registry.js';
+import { initWebGpu, WebGpuBackend } from '../src/backend/webgpu/index.js';
 import * as ops from '../src/ops/index.js';
 import { crossEntropy } from '../src/losses/index.js';
 
@@ -20,6 +33,7 @@ export type WorkloadName = 'mlp-train' | 'mlp-infer' | 'cnn-train';
 
 export interface WorkloadResult {
   workload: WorkloadName;
+  batch: number;
   samplesPerSec: number;
   steps: number;
   /** The last loss, as a sanity check that training happened. */
@@ -143,73 +157,174 @@ function lenetForward(p: Tensor[], x: Tensor): Tensor {
   return ops.linear(h, p[8], p[9]);
 }
 
-/** Runs `step` for at least `seconds` (after `warmup` untimed steps) and returns steps/s. */
-function timeSteps(
+/** The webgpu backend when it is the one running, else null (cpu and wasm run synchronously). */
+function asyncBackend(): WebGpuBackend | null {
+  const b = getBackend();
+  return b instanceof WebGpuBackend ? b : null;
+}
+
+/** Steps a webgpu run lets the CPU get ahead of the GPU before it waits for the oldest. */
+const IN_FLIGHT = 3;
+
+/**
+ * Runs `step` for at least `seconds` (after `warmup` untimed steps) and returns steps/s. On
+ * webgpu (`gpu`), every step is submitted as soon as it is recorded, at most IN_FLIGHT
+ * submitted steps are left unfinished, and the clock stops once the GPU has run them all; on
+ * cpu/wasm nothing here awaits, so the loop is the same synchronous one as before.
+ */
+async function timeSteps(
   step: () => void,
   seconds: number,
+  gpu: WebGpuBackend | null,
   warmup = 3,
   minSteps = 5,
-): { perSec: number; steps: number } {
+): Promise<{ perSec: number; steps: number }> {
   for (let i = 0; i < warmup; i++) step();
+  if (gpu) await gpu.sync(); // compiles the pipelines, reports any GPU error
+  const pending: Promise<unknown>[] = [];
   const t0 = performance.now();
   let steps = 0;
   while (steps < minSteps || performance.now() - t0 < seconds * 1000) {
     step();
     steps++;
+    if (gpu) {
+      gpu.flush();
+      pending.push(gpu.device.queue.onSubmittedWorkDone().catch(() => undefined)); // sync() reports errors
+      if (pending.length > IN_FLIGHT) await pending.shift();
+    }
   }
+  if (gpu) await gpu.sync();
   return { perSec: (steps * 1000) / (performance.now() - t0), steps };
 }
 
-export function runWorkload(name: WorkloadName, backend: string, seconds = 2): WorkloadResult {
+/** The default batch of each workload (what `npm run bench` measures). */
+export const DEFAULT_BATCH: Record<WorkloadName, number> = {
+  'mlp-train': 100,
+  'mlp-infer': 1000,
+  'cnn-train': 64,
+};
+
+/**
+ * Measures `name` on `backend` for about `seconds` at `batch` (default DEFAULT_BATCH[name]).
+ * For 'webgpu', `await initWebGpu()` first. Frees what it made before it returns.
+ */
+export async function runWorkload(
+  name: WorkloadName,
+  backend: string,
+  seconds = 2,
+  batch = DEFAULT_BATCH[name],
+): Promise<WorkloadResult> {
+  if (!(name in DEFAULT_BATCH)) {
+    throw new Error(`unknown workload '${name}' (one of ${Object.keys(DEFAULT_BATCH).join(', ')})`);
+  }
+  if (!Number.isInteger(batch) || batch < 1)
+    throw new Error(`batch must be a positive integer, got ${batch}`);
   setBackend(backend);
+  const gpu = asyncBackend();
   const rng = new Rng(1);
-  switch (name) {
-    case 'mlp-train': {
-      const params = mlpParams(rng);
-      const { x, y } = randomBatch(rng, [100, 784], 10);
-      let loss = NaN;
-      const { perSec, steps } = timeSteps(() => {
-        tidy(() => {
-          const l = crossEntropy(mlpForward(params, x), y);
-          backward(l);
-          loss = l.item();
-        });
-        sgdStep(params, 0.1);
-      }, seconds);
-      return { workload: name, samplesPerSec: perSec * 100, steps, loss };
+  const made: Tensor[] = [];
+  /** The last step's loss, kept; read once, at the end. */
+  let last: Tensor | null = null;
+  const keepLoss = (l: Tensor) => {
+    last?.dispose();
+    last = keep(l);
+  };
+  const lastLoss = async () => {
+    const l = last as Tensor | null;
+    if (!l) return NaN;
+    const v = (await l.data())[0];
+    l.dispose();
+    return v;
+  };
+  try {
+    switch (name) {
+      case 'mlp-train': {
+        const params = mlpParams(rng);
+        const { x, y } = randomBatch(rng, [batch, 784], 10);
+        made.push(...params, x, y);
+        const { perSec, steps } = await timeSteps(
+          () => {
+            tidy(() => {
+              const l = crossEntropy(mlpForward(params, x), y);
+              backward(l);
+              keepLoss(l);
+            });
+            sgdStep(params, 0.1);
+          },
+          seconds,
+          gpu,
+        );
+        return { workload: name, batch, samplesPerSec: perSec * batch, steps, loss: await lastLoss() };
+      }
+      case 'mlp-infer': {
+        const params = mlpParams(rng);
+        const { x, y } = randomBatch(rng, [batch, 784], 10);
+        made.push(...params, x, y);
+        let out: Tensor | null = null;
+        const { perSec, steps } = await timeSteps(
+          () =>
+            noGrad(() =>
+              tidy(() => {
+                const o = mlpForward(params, x);
+                if (gpu) {
+                  out?.dispose();
+                  out = keep(o);
+                } else void o.dataSync();
+              }),
+            ),
+          seconds,
+          gpu,
+        );
+        const o = out as Tensor | null;
+        if (o) {
+          await o.data(); // the last output comes back, and any GPU error with it
+          o.dispose();
+        }
+        return { workload: name, batch, samplesPerSec: perSec * batch, steps };
+      }
+      case 'cnn-train': {
+        const params = lenetParams(rng);
+        // (in a tidy: the scalar 0s would otherwise outlive the run)
+        const state: AdamState = tidy(() => ({
+          m: params.map((p) => keep(ops.mul(p, 0))),
+          v: params.map((p) => keep(ops.mul(p, 0))),
+          t: 0,
+        }));
+        const { x, y } = randomBatch(rng, [batch, 1, 28, 28], 10);
+        made.push(...params, x, y);
+        try {
+          const { perSec, steps } = await timeSteps(
+            () => {
+              tidy(() => {
+                const l = crossEntropy(lenetForward(params, x), y);
+                backward(l);
+                keepLoss(l);
+              });
+              adamStep(params, state, 1e-3);
+            },
+            seconds,
+            gpu,
+          );
+          return { workload: name, batch, samplesPerSec: perSec * batch, steps, loss: await lastLoss() };
+        } finally {
+          for (const t of [...state.m, ...state.v]) t.dispose();
+        }
+      }
+      default:
+        throw new Error(`unknown workload '${name as string}'`);
     }
-    case 'mlp-infer': {
-      const params = mlpParams(rng);
-      const { x } = randomBatch(rng, [1000, 784], 10);
-      const { perSec, steps } = timeSteps(() => {
-        noGrad(() => tidy(() => void mlpForward(params, x).dataSync()));
-      }, seconds);
-      return { workload: name, samplesPerSec: perSec * 1000, steps };
-    }
-    case 'cnn-train': {
-      const params = lenetParams(rng);
-      const state: AdamState = {
-        m: params.map((p) => keep(ops.mul(p, 0))),
-        v: params.map((p) => keep(ops.mul(p, 0))),
-        t: 0,
-      };
-      const { x, y } = randomBatch(rng, [64, 1, 28, 28], 10);
-      let loss = NaN;
-      const { perSec, steps } = timeSteps(() => {
-        tidy(() => {
-          const l = crossEntropy(lenetForward(params, x), y);
-          backward(l);
-          loss = l.item();
-        });
-        adamStep(params, state, 1e-3);
-      }, seconds);
-      return { workload: name, samplesPerSec: perSec * 64, steps, loss };
-    }
+  } finally {
+    (last as Tensor | null)?.dispose();
+    for (const t of made) t.dispose();
   }
 }
 
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
-  const [workload = 'mlp-train', backend = 'wasm', seconds = '2'] = process.argv.slice(2);
-  console.log(JSON.stringify(runWorkload(workload as WorkloadName, backend, Number(seconds))));
+  const [workload = 'mlp-train', backend = 'wasm', seconds = '2', batch] = process.argv.slice(2);
+  const name = workload as WorkloadName;
+  if (backend === 'webgpu') await initWebGpu();
+  const result = await runWorkload(name, backend, Number(seconds), batch ? Number(batch) : undefined);
+  console.log(JSON.stringify(result));
+  if (backend === 'webgpu') (getBackend() as WebGpuBackend).device.destroy(); // Dawn keeps Node alive otherwise
 }
