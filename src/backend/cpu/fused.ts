@@ -61,7 +61,20 @@ export function fusedKernel(
           if (ins.period === 0) {
             r.set(x.subarray(start, start + n));
           } else {
-            for (let t = 0; t < n; t++) r[t] = x[Math.floor((start + t) / ins.every) % ins.period];
+            // x[⌊i / every⌋ mod period] as runs: one repeated value, or a contiguous piece of x.
+            for (let t = 0; t < n;) {
+              const q = Math.floor((start + t) / ins.every);
+              const j = q % ins.period;
+              if (ins.every === 1) {
+                const len = Math.min(ins.period - j, n - t);
+                r.set(x.subarray(j, j + len), t);
+                t += len;
+              } else {
+                const len = Math.min(ins.every - (start + t - q * ins.every), n - t);
+                r.fill(x[j], t, t + len);
+                t += len;
+              }
+            }
           }
           return;
         }

@@ -629,7 +629,16 @@ export class WasmBackend implements Backend {
     const base = this.fusedBlock.ptr;
     const words = new Int32Array(this.heap.buffer, base, codeBytes / 4);
     const floats = new Float32Array(this.heap.buffer, base, codeBytes / 4);
-    encodeFused(program, words, floats, (i) => this.p(inputs[i]), scalars);
+    // Inputs that no output overwrites are read where they are, without a copy per tile.
+    const written = new Set(outputs.map((o) => this.p(o)));
+    encodeFused(
+      program,
+      words,
+      floats,
+      (i) => this.p(inputs[i]),
+      (i) => !written.has(this.p(inputs[i])),
+      scalars,
+    );
     program.outputs.forEach((k, j) => {
       words[8 * count + 2 * j] = k;
       words[8 * count + 2 * j + 1] = this.p(outputs[j]);
@@ -724,13 +733,14 @@ export function broadcastPlan(
 
 /**
  * Writes a fused program in assembly/fused.ts's layout: 8 slots per instruction, [kind,
- * op | every, a | period, b, p0, p1, isScalar, input pointer], with p0, p1 as f32 bits.
+ * op | every, a | period, b | direct, p0, p1, isScalar, input pointer], with p0, p1 as f32 bits.
  */
 function encodeFused(
   program: FusedProgram,
   words: Int32Array,
   floats: Float32Array,
   pointer: (input: number) => number,
+  direct: (input: number) => boolean,
   scalars: readonly number[],
 ): void {
   const scalar: boolean[] = [];
@@ -742,6 +752,7 @@ function encodeFused(
         scalar.push(false);
         words[o + 1] = ins.every;
         words[o + 2] = ins.period;
+        words[o + 3] = ins.period === 0 && direct(ins.input) ? 1 : 0;
         words[o + 7] = pointer(ins.input);
         break;
       case 'scalar':
