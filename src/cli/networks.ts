@@ -56,7 +56,8 @@ export interface NetworkSpec {
   outputActivation?: ActivationName;
   /** For fashion-cnn: switch its tricks off (compare). */
   batchNorm?: boolean;
-  dropout?: boolean;
+  /** For fashion-cnn: false switches dropout off (compare); a pair sets its two rates. */
+  dropout?: boolean | readonly [number, number];
 }
 
 /** The network for a spec (zoo networks are built for the sample shape; the MLP on its first batch). */
@@ -82,7 +83,11 @@ export function buildNetwork(spec: NetworkSpec): nn.Sequential {
     inputShape: spec.sampleShape,
     numClasses: spec.outputs,
     ...(spec.model === 'fashion-cnn'
-      ? { batchNorm: spec.batchNorm ?? true, ...(spec.dropout === false ? { dropout: false as const } : {}) }
+      ? {
+          batchNorm: spec.batchNorm ?? true,
+          ...(spec.dropout === false ? { dropout: false as const } : {}),
+          ...(Array.isArray(spec.dropout) ? { dropout: spec.dropout as readonly [number, number] } : {}),
+        }
       : {}),
   });
   if (!spec.outputActivation) return net;

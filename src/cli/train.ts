@@ -70,6 +70,8 @@ export interface TrainFlags {
   limit?: string;
   /** --diagnose: training-health warnings (dead ReLUs, vanishing/exploding gradients, the first NaN layer). */
   diagnose?: boolean;
+  /** --dropout r | r1,r2: fashion-cnn's dropout rates (after the conv blocks, after the hidden dense layer). */
+  dropout?: string;
 }
 
 /** The flags that must match for a checkpoint to be resumed (--epochs may grow). */
@@ -97,6 +99,7 @@ const RUN_FLAGS = [
   'augment',
   'validationSplit',
   'limit',
+  'dropout',
 ] as const;
 
 function positiveNumber(flag: string, text: string): number {
@@ -218,6 +221,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   if (flags.augment !== undefined && !imageData)
     throw new ConfigError(`--augment needs image data (--data ${data.imageSetNames.join(' or ')}).`);
   const augmentation = flags.augment !== undefined ? data.augmenter(flags.augment) : null;
+  const dropoutRates = parseDropout(flags.dropout, modelName);
   const patience = flags.earlyStopping === undefined ? undefined : Number(flags.earlyStopping);
   if (patience !== undefined && !(Number.isInteger(patience) && patience >= 0)) {
     throw new ConfigError(
@@ -320,6 +324,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     hidden,
     activation: flags.activation as ActivationName,
     outputActivation,
+    ...(dropoutRates ? { dropout: dropoutRates } : {}),
   };
   const model = new Model(buildNetwork(network));
   model.compile({
@@ -454,4 +459,17 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     );
   }
   model.dispose();
+}
+
+/** --dropout 0.2 or 0.1,0.3: fashion-cnn's two dropout rates, each in [0, 1). */
+function parseDropout(text: string | undefined, model: string): [number, number] | undefined {
+  if (text === undefined) return undefined;
+  if (model !== 'fashion-cnn') throw new ConfigError(`--dropout applies to --model fashion-cnn, not ${model}.`);
+  const rates = text.split(',').map((r) => Number(r.trim()));
+  if ((rates.length !== 1 && rates.length !== 2) || !rates.every((r) => r >= 0 && r < 1)) {
+    throw new ConfigError(
+      `--dropout must be one rate or two comma-separated rates in [0, 1) (after the conv blocks, after the dense layer), got '${text}'.`,
+    );
+  }
+  return [rates[0], rates[1] ?? rates[0]];
 }
