@@ -17,25 +17,11 @@ import { idxFileNames, loadImageSet } from '../../src/data/mnist.js';
 import { ConfigError, DataError, ShapeError } from '../../src/errors.js';
 import { loadModelWithInfo, readModelInfo } from '../../src/io/model-io.js';
 import { Model } from '../../src/train/model.js';
+import { captured } from '../helpers/stdout.js';
 
 const SIDE = 28;
 const TRAIN = 160;
 const TEST = 40;
-
-/** Runs `fn` with stdout captured (the commands print their results there). */
-async function captured<T>(fn: () => Promise<T>): Promise<{ value: T; out: string }> {
-  const write = process.stdout.write;
-  let out = '';
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    return { value: await fn(), out };
-  } finally {
-    process.stdout.write = write;
-  }
-}
 
 /** Image n: noise 0–40, and a bright 5×8 block whose position is the class. */
 function images(count: number, offset: number): { pixels: Uint8Array; labels: Uint8Array } {

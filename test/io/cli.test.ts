@@ -13,21 +13,7 @@ import { runEvaluate } from '../../src/cli/evaluate.js';
 import { runPredict } from '../../src/cli/predict.js';
 import { ConfigError, ShapeError } from '../../src/errors.js';
 import { readModelInfo } from '../../src/io/model-io.js';
-
-/** Runs `fn` with stdout captured (the commands print their results there). */
-async function captured<T>(fn: () => Promise<T>): Promise<{ value: T; out: string }> {
-  const write = process.stdout.write;
-  let out = '';
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    return { value: await fn(), out };
-  } finally {
-    process.stdout.write = write;
-  }
-}
+import { captured } from '../helpers/stdout.js';
 
 const flags = (extra: Partial<TrainFlags>): TrainFlags => ({
   data: 'digits',
