@@ -32,12 +32,13 @@ await model.fit(sets.train, {
   callbacks: [
     {
       onEpochEnd: ({ epoch }) => {
+        (globalThis as { gc?: () => void }).gc?.();
         const m = process.memoryUsage();
         rss.push(m.rss);
         tensors.add(memory().numTensors);
         if (epoch % 10 === 0 || epoch === epochs - 1) {
           console.log(
-            `epoch ${epoch}\trss ${(m.rss / 1e6).toFixed(1)} MB\theap ${(m.heapUsed / 1e6).toFixed(1)}/${(m.heapTotal / 1e6).toFixed(1)} MB\tlive tensors ${memory().numTensors}`,
+            `epoch ${epoch}\trss ${(m.rss / 1e6).toFixed(1)} MB\theap ${(m.heapUsed / 1e6).toFixed(1)}/${(m.heapTotal / 1e6).toFixed(1)} MB\texternal ${(m.external / 1e6).toFixed(1)} MB\twasm memory ${wasmMemoryMB()}\tlive tensors ${memory().numTensors}`,
           );
         }
       },
@@ -52,3 +53,9 @@ for (const from of [warmup, Math.floor(epochs / 2)]) {
   );
 }
 console.log(`distinct live tensor counts across epochs: ${[...tensors].join(', ')}`);
+
+/** The wasm backend's WebAssembly.Memory size (it never shrinks; growth would be a leak there). */
+function wasmMemoryMB(): string {
+  const info = (getBackend() as { info?: () => { heap?: { memoryBytes: number } } }).info?.();
+  return info?.heap ? `${(info.heap.memoryBytes / 1e6).toFixed(1)} MB` : '—';
+}
