@@ -62,37 +62,97 @@ export class Expr {
     return this.builder.push({ kind: 'binary', op, a, b: this.builder.operand(b) });
   }
 
-  add = (b: Operand) => this.binary('add', b);
-  sub = (b: Operand) => this.binary('sub', b);
-  mul = (b: Operand) => this.binary('mul', b);
-  div = (b: Operand) => this.binary('div', b);
-  pow = (b: Operand) => this.binary('pow', b);
-  maximum = (b: Operand) => this.binary('max', b);
-  minimum = (b: Operand) => this.binary('min', b);
-  eq = (b: Operand) => this.binary('eq', b);
-  gt = (b: Operand) => this.binary('gt', b);
-  ge = (b: Operand) => this.binary('ge', b);
-  lt = (b: Operand) => this.binary('lt', b);
-  le = (b: Operand) => this.binary('le', b);
-  neg = () => this.unary('neg');
-  exp = () => this.unary('exp');
-  log = () => this.unary('log');
-  sqrt = () => this.unary('sqrt');
-  abs = () => this.unary('abs');
-  sign = () => this.unary('sign');
-  square = () => this.unary('square');
-  reciprocal = () => this.unary('reciprocal');
-  sigmoid = () => this.unary('sigmoid');
-  tanh = () => this.unary('tanh');
-  relu = () => this.unary('relu');
-  step = () => this.unary('step');
-  softplus = () => this.unary('softplus');
-  leakyRelu = (alpha: number) => this.unary('leakyRelu', alpha);
-  elu = (alpha: number) => this.unary('elu', alpha);
-  clamp = (min: number, max: number) => this.unary('clamp', min, max);
-  powScalar = (exponent: number) => this.unary('powScalar', exponent);
+  add(b: Operand): Expr {
+    return this.binary('add', b);
+  }
+  sub(b: Operand): Expr {
+    return this.binary('sub', b);
+  }
+  mul(b: Operand): Expr {
+    return this.binary('mul', b);
+  }
+  div(b: Operand): Expr {
+    return this.binary('div', b);
+  }
+  pow(b: Operand): Expr {
+    return this.binary('pow', b);
+  }
+  maximum(b: Operand): Expr {
+    return this.binary('max', b);
+  }
+  minimum(b: Operand): Expr {
+    return this.binary('min', b);
+  }
+  eq(b: Operand): Expr {
+    return this.binary('eq', b);
+  }
+  gt(b: Operand): Expr {
+    return this.binary('gt', b);
+  }
+  ge(b: Operand): Expr {
+    return this.binary('ge', b);
+  }
+  lt(b: Operand): Expr {
+    return this.binary('lt', b);
+  }
+  le(b: Operand): Expr {
+    return this.binary('le', b);
+  }
+  neg(): Expr {
+    return this.unary('neg');
+  }
+  exp(): Expr {
+    return this.unary('exp');
+  }
+  log(): Expr {
+    return this.unary('log');
+  }
+  sqrt(): Expr {
+    return this.unary('sqrt');
+  }
+  abs(): Expr {
+    return this.unary('abs');
+  }
+  sign(): Expr {
+    return this.unary('sign');
+  }
+  square(): Expr {
+    return this.unary('square');
+  }
+  reciprocal(): Expr {
+    return this.unary('reciprocal');
+  }
+  sigmoid(): Expr {
+    return this.unary('sigmoid');
+  }
+  tanh(): Expr {
+    return this.unary('tanh');
+  }
+  relu(): Expr {
+    return this.unary('relu');
+  }
+  step(): Expr {
+    return this.unary('step');
+  }
+  softplus(): Expr {
+    return this.unary('softplus');
+  }
+  leakyRelu(alpha: number): Expr {
+    return this.unary('leakyRelu', alpha);
+  }
+  elu(alpha: number): Expr {
+    return this.unary('elu', alpha);
+  }
+  clamp(min: number, max: number): Expr {
+    return this.unary('clamp', min, max);
+  }
+  powScalar(exponent: number): Expr {
+    return this.unary('powScalar', exponent);
+  }
   /** f(x) for any unary op of the kernel contract, with its constants. */
-  apply = (op: UnaryOp, p0 = 0, p1 = 0) => this.unary(op, p0, p1);
+  apply(op: UnaryOp, p0 = 0, p1 = 0): Expr {
+    return this.unary(op, p0, p1);
+  }
 }
 
 /**
