@@ -106,7 +106,10 @@ program
     'hold out this last fraction of the training data for validation (default 0.1 with --early-stopping)',
   )
   .option('--limit <n>', 'train on the first n training samples only (quick runs)')
-  .option('--dropout <rates>', "fashion-cnn's dropout rates: one for both, or after-conv,after-dense (default 0.25,0.5)")
+  .option(
+    '--dropout <rates>',
+    "fashion-cnn's dropout rates: one for both, or after-conv,after-dense (default 0.25,0.5)",
+  )
   .option(
     '--diagnose',
     'watch the training health: warn about dead ReLUs, vanishing or exploding gradients and the first layer whose output became NaN, with advice',

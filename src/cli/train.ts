@@ -464,7 +464,8 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
 /** --dropout 0.2 or 0.1,0.3: fashion-cnn's two dropout rates, each in [0, 1). */
 function parseDropout(text: string | undefined, model: string): [number, number] | undefined {
   if (text === undefined) return undefined;
-  if (model !== 'fashion-cnn') throw new ConfigError(`--dropout applies to --model fashion-cnn, not ${model}.`);
+  if (model !== 'fashion-cnn')
+    throw new ConfigError(`--dropout applies to --model fashion-cnn, not ${model}.`);
   const rates = text.split(',').map((r) => Number(r.trim()));
   if ((rates.length !== 1 && rates.length !== 2) || !rates.every((r) => r >= 0 && r < 1)) {
     throw new ConfigError(

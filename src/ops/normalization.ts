@@ -169,10 +169,13 @@ export function batchNorm(
     tidy(() => {
       const { xc, invStd, xhat } = s;
       // g = γ ∂L/∂y, and the products the sums need, in one pass.
-      const [g, gxc, dyxhat] = fuse(gamma ? [dy, xc, xhat, reshape(gamma, kept)] : [dy, xc, xhat], (dy, xc, xhat, gm) => {
-        const g = gm ? dy.mul(gm) : dy.mul(1);
-        return [g, g.mul(xc), dy.mul(xhat)];
-      });
+      const [g, gxc, dyxhat] = fuse(
+        gamma ? [dy, xc, xhat, reshape(gamma, kept)] : [dy, xc, xhat],
+        (dy, xc, xhat, gm) => {
+          const g = gm ? dy.mul(gm) : dy.mul(1);
+          return [g, g.mul(xc), dy.mul(xhat)];
+        },
+      );
       let dx: Tensor | null = null;
       if (x.requiresGrad) {
         const dVar = mul(sum(gxc, axes, true), mul(mul(invStd, mul(invStd, invStd)), -0.5));
@@ -181,7 +184,10 @@ export function batchNorm(
           mul(dVar, mul(sum(xc, axes, true), -2 / m)),
         );
         [dx] = fuse([g, invStd, dVar, xc, dMu], (g, invStd, dVar, xc, dMu) =>
-          g.mul(invStd).add(dVar.mul(xc.mul(2 / m))).add(dMu.mul(1 / m)),
+          g
+            .mul(invStd)
+            .add(dVar.mul(xc.mul(2 / m)))
+            .add(dMu.mul(1 / m)),
         );
       }
       const dGamma = gamma?.requiresGrad ? sum(dyxhat, axes) : null;
