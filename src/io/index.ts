@@ -79,6 +79,19 @@ export {
 export { sha256Hex } from './sha256.js';
 export { registerLayer, layerKinds, ConfigReader, type LayerEntry, type LayerContext } from './layers.js';
 export { writeFileAtomic } from './files.js';
+export {
+  exportOnnx,
+  importOnnx,
+  readOnnxTensor,
+  OnnxGraph,
+  OnnxUnsupportedError,
+  supportedOnnxOps,
+  EXPORT_OPSET as ONNX_EXPORT_OPSET,
+  ONNX_MIN_OPSET,
+  ONNX_MAX_OPSET,
+  type ExportOnnxOptions,
+  type ImportOnnxOptions,
+} from './onnx/index.js';
 
 declare module '../nn/layer.js' {
   interface Layer {

@@ -28,6 +28,7 @@ import { AvgPool2d, GlobalAvgPool2d, MaxPool2d } from '../nn/pool.js';
 import type { Pair, Padding } from '../ops/conv.js';
 import { Sequential } from '../nn/sequential.js';
 import { describe, isPlainObject } from './json.js';
+import { onnxGraphEntry } from './onnx/entry.js';
 
 /** Reads a layer config's fields, checking types; errors name the file and the JSON path. */
 export class ConfigReader {
@@ -435,3 +436,6 @@ for (const kind of ['batchNorm1d', 'batchNorm2d'] as const) {
     },
   });
 }
+
+// An imported ONNX graph (io/onnx): its config is the graph, its tensors the initialisers.
+registerLayer('onnxGraph', onnxGraphEntry);
