@@ -107,21 +107,45 @@ const binaryOp = (
   host?: (a: number, b: number) => number,
   attributes: Record<string, AttrType> = {},
 ): OpSpec => ({
-  attributes: { broadcast: 'int', axis: 'int', ...attributes },
+  attributes: { broadcast: 'int', axis: 'int', consumed_inputs: 'ints', ...attributes },
   inputs: [2, 2],
   outputs: 1,
-  check: legacyBroadcast,
   run: (ctx) => {
     if (host && allHostInts(ctx)) return [broadcastHost(ctx.view.where, ctx.host(0), ctx.host(1), host)];
-    return [f(ctx.tensor(0), ctx.tensor(1))];
+    const a = ctx.tensor(0);
+    return [f(a, legacyBroadcast(ctx.view, a, ctx.tensor(1)))];
   },
 });
 
-/** Opsets 6 and earlier broadcast only with broadcast=1, and then from `axis`; numpy's rule covers the trailing case. */
-function legacyBroadcast(view: NodeView): void {
-  if (view.has('axis') && view.opset < 7)
-    view.unsupported("the legacy 'axis' broadcasting attribute (opset < 7) is not supported.");
+/**
+ * Before opset 7, B broadcasts only with broadcast = 1, its dimensions lined up with A's
+ * from `axis` (default: the trailing ones, numpy's rule): B gets trailing 1s to match.
+ */
+function legacyBroadcast(view: NodeView, a: Tensor, b: Tensor): Tensor {
+  if (view.opset >= 7 || view.int('broadcast', 0) !== 1 || !view.has('axis')) return b;
+  const axis = normalizeAxis(view, view.int('axis', 0), a.rank);
+  const trailing = a.rank - axis - b.rank;
+  if (trailing < 0)
+    throw new ShapeError(
+      `${view.where}: B ${formatShape(b.shape)} does not fit A ${formatShape(a.shape)} from axis ${axis}.`,
+    );
+  return trailing === 0 ? b : ops.reshape(b, [...b.shape, ...new Array<number>(trailing).fill(1)]);
 }
+
+/** Variadic element-wise ops (Max, Min, Sum, Mean) with numpy broadcasting. */
+const variadic = (
+  f: (a: Tensor, b: Tensor) => Tensor,
+  finish?: (y: Tensor, n: number) => Tensor,
+): OpSpec => ({
+  attributes: { consumed_inputs: 'ints' },
+  inputs: [1, Infinity],
+  outputs: 1,
+  run(ctx) {
+    let y = ctx.tensor(0);
+    for (let i = 1; i < ctx.inputs.length; i++) y = f(y, ctx.tensor(i));
+    return [finish ? finish(y, ctx.inputs.length) : ctx.inputs.length === 1 ? ops.add(y, 0) : y];
+  },
+});
 
 const comparison = (f: (a: Tensor, b: Tensor) => Tensor, host: (a: number, b: number) => number): OpSpec => ({
   attributes: {},
@@ -287,6 +311,24 @@ function pooling(kind: 'max' | 'avg'): OpSpec {
 
 const identity: OpSpec = { attributes: {}, inputs: [1, 1], outputs: 1, run: (ctx) => [ctx.inputs[0]!] };
 
+function argReduce(f: (x: Tensor, axis: number, keep: boolean) => Tensor): OpSpec {
+  return {
+    attributes: { axis: 'int', keepdims: 'int', select_last_index: 'int' },
+    inputs: [1, 1],
+    outputs: 1,
+    check(view) {
+      if (view.int('select_last_index', 0) !== 0)
+        view.unsupported('select_last_index = 1 is not supported (descent picks the first extreme).');
+    },
+    run(ctx) {
+      const x = ctx.tensor(0);
+      return [
+        f(x, normalizeAxis(ctx.view, ctx.view.int('axis', 0), x.rank), ctx.view.int('keepdims', 1) === 1),
+      ];
+    },
+  };
+}
+
 function reduceOp(
   name: string,
   f: (x: Tensor, axes: number[], keep: boolean) => Tensor,
@@ -383,10 +425,17 @@ export const OPS: Record<string, OpSpec> = {
     ],
   },
   PRelu: {
-    attributes: {},
+    attributes: { consumed_inputs: 'ints' },
     inputs: [2, 2],
     outputs: 1,
-    run: (ctx) => [ops.prelu(ctx.tensor(0), ctx.tensor(1))],
+    run(ctx) {
+      const x = ctx.tensor(0);
+      let slope = ctx.tensor(1);
+      // Before opset 7 a 1-D slope of C values is per channel (axis 1), not numpy-broadcast.
+      if (ctx.view.opset < 7 && slope.rank === 1 && slope.size > 1 && x.rank > 2)
+        slope = ops.reshape(slope, [slope.size, ...new Array<number>(x.rank - 2).fill(1)]);
+      return [ops.prelu(x, slope)];
+    },
   },
   Softmax: softmaxLike(ops.softmax),
   LogSoftmax: softmaxLike(ops.logSoftmax),
@@ -696,8 +745,10 @@ export const OPS: Record<string, OpSpec> = {
     role: (i) => (i === 0 ? 'value' : 'host'),
     check(view) {
       const mode = view.string('mode', 'constant');
-      if (mode !== 'constant')
-        view.unsupported(`mode '${mode}' is not supported; descent pads with a constant (mode 'constant').`);
+      const modes =
+        view.opset >= 19 ? ['constant', 'reflect', 'edge', 'wrap'] : ['constant', 'reflect', 'edge'];
+      if (!modes.includes(mode))
+        view.unsupported(`mode '${mode}' is not supported; supported: ${modes.join(', ')}.`);
     },
     run(ctx) {
       const v = ctx.view;
@@ -712,7 +763,8 @@ export const OPS: Record<string, OpSpec> = {
         throw new ShapeError(
           `${v.where}: pads [${pads.join(', ')}] needs ${2 * axes.length} entries for ${formatShape(x.shape)}.`,
         );
-      return [padConstant(x, axes, pads, value)];
+      const mode = v.string('mode', 'constant');
+      return [mode === 'constant' ? padConstant(x, axes, pads, value) : padByIndex(v, x, axes, pads, mode)];
     },
   },
   Shape: {
@@ -775,16 +827,42 @@ export const OPS: Record<string, OpSpec> = {
         throw new ShapeError(`${v.where}: starts, ends, axes and steps must have the same length.`);
       const begin = shape.map(() => 0);
       const size = [...shape];
+      // Axes with a step other than 1 pick their positions with a gather, after the box.
+      const picks: Array<[number, number[]]> = [];
       axes.forEach((a, j) => {
-        if (steps[j] !== 1) v.unsupported(`step ${steps[j]} is not supported (only 1).`);
         const d = shape[a];
-        const clampIndex = (i: number) => Math.min(Math.max(i < 0 ? i + d : i, 0), d);
-        const s = clampIndex(starts[j]);
-        const e = clampIndex(ends[j]);
-        begin[a] = s;
-        size[a] = Math.max(0, e - s);
+        const step = steps[j];
+        if (step === 0) throw new ShapeError(`${v.where}: a step of 0 is not allowed.`);
+        if (step > 0) {
+          const clampIndex = (i: number) => Math.min(Math.max(i < 0 ? i + d : i, 0), d);
+          const s = clampIndex(starts[j]);
+          const e = clampIndex(ends[j]);
+          begin[a] = s;
+          size[a] = Math.max(0, e - s);
+          if (step > 1) picks.push([a, range(0, size[a], step)]);
+        } else {
+          // Negative steps walk backwards from start (clamped to d − 1) down to end (clamped to −1).
+          const clampIndex = (i: number) => Math.min(Math.max(i < 0 ? i + d : i, -1), d - 1);
+          const s = clampIndex(starts[j]);
+          const e = clampIndex(ends[j]);
+          picks.push([a, s > e ? range(s, e, step) : []]);
+        }
       });
-      return [isHost(x) ? sliceHost(x, begin, size) : ops.slice(x, begin, size)];
+      let y: Value = isHost(x) ? sliceHost(x, begin, size) : ops.slice(x, begin, size);
+      for (const [a, positions] of picks) {
+        const idx = hostArray('int', ONNX_DTYPE.INT64, [positions.length], positions);
+        if (isHost(y)) y = gatherHost(y, idx, a);
+        else
+          y =
+            positions.length === 0
+              ? full(
+                  y.shape.map((d, k) => (k === a ? 0 : d)),
+                  0,
+                  { dtype: y.dtype },
+                )
+              : ops.gather(y, Int32Array.from(positions), a);
+      }
+      return [y];
     },
   },
   Cast: {
@@ -844,12 +922,117 @@ export const OPS: Record<string, OpSpec> = {
     },
   },
 
+  Max: variadic(ops.maximum),
+  Min: variadic(ops.minimum),
+  Sum: variadic(ops.add),
+  Mean: variadic(ops.add, (y, n) => ops.div(y, n)),
+  Expand: {
+    attributes: {},
+    inputs: [2, 2],
+    outputs: 1,
+    role: (i) => (i === 1 ? 'host' : 'value'),
+    run(ctx) {
+      const x = ctx.tensor(0);
+      const requested = asInts(ctx.view, ctx.host(1), 'shape');
+      // Expand broadcasts both ways: the result has the broadcast of x's shape and the requested one.
+      const rank = Math.max(x.rank, requested.length);
+      const target = Array.from({ length: rank }, (_, i) => {
+        const a = x.shape[i - (rank - x.rank)] ?? 1;
+        const b = requested[i - (rank - requested.length)] ?? 1;
+        if (a !== b && a !== 1 && b !== 1)
+          throw new ShapeError(
+            `${ctx.view.where}: cannot expand ${formatShape(x.shape)} to [${requested.join(', ')}].`,
+          );
+        return a === 1 ? b : a;
+      });
+      return [ops.broadcastTo(x, target)];
+    },
+  },
+  Split: {
+    attributes: { axis: 'int', split: 'ints', num_outputs: 'int' },
+    inputs: [1, 2],
+    outputs: Infinity,
+    role: (i) => (i === 1 ? 'host' : 'value'),
+    run(ctx) {
+      const v = ctx.view;
+      const x = ctx.tensor(0);
+      const axis = normalizeAxis(v, v.int('axis', 0), x.rank);
+      const count = v.node.outputs.length;
+      const given =
+        v.opset >= 13 ? (v.hasInput(1) ? asInts(v, ctx.host(1), 'split') : undefined) : v.ints('split');
+      const d = x.shape[axis];
+      const sizes =
+        given ??
+        (v.has('num_outputs')
+          ? Array.from({ length: count }, (_, i) =>
+              Math.min(Math.ceil(d / count), Math.max(0, d - i * Math.ceil(d / count))),
+            )
+          : new Array<number>(count).fill(d / count));
+      if (
+        sizes.length !== count ||
+        sizes.some((n) => !Number.isInteger(n) || n < 0) ||
+        sizes.reduce((a, b) => a + b, 0) !== d
+      )
+        throw new ShapeError(
+          `${v.where}: cannot split axis ${axis} of size ${d} into [${sizes.join(', ')}] for ${count} outputs.`,
+        );
+      let offset = 0;
+      return sizes.map((n) => {
+        const begin = x.shape.map((_, k) => (k === axis ? offset : 0));
+        offset += n;
+        return ops.slice(
+          x,
+          begin,
+          x.shape.map((e, k) => (k === axis ? n : e)),
+        );
+      });
+    },
+  },
+  ArgMax: argReduce(ops.argmax),
+  ArgMin: argReduce(ops.argmin),
+  CastLike: {
+    attributes: { saturate: 'int' },
+    inputs: [2, 2],
+    outputs: 1,
+    run(ctx) {
+      const like = ctx.inputs[1]!;
+      const x = ctx.inputs[0]!;
+      const type = isHost(like) ? like.type : like.dtype === 'int32' ? 'int' : like.dtype;
+      if (isHost(x))
+        return [
+          hostArray(
+            type,
+            isHost(like) ? like.onnxType : ONNX_DTYPE.FLOAT,
+            x.shape,
+            type === 'int' ? Array.from(x.data, Math.trunc) : x.data,
+          ),
+        ];
+      return [ops.cast(x, type === 'int' ? 'int32' : type)];
+    },
+  },
+  ThresholdedRelu: {
+    attributes: { alpha: 'float' },
+    inputs: [1, 1],
+    outputs: 1,
+    run(ctx) {
+      const x = ctx.tensor(0);
+      return [ops.mul(x, ops.greater(x, ctx.view.float('alpha', 1)))];
+    },
+  },
+
   // -- reductions
   ReduceSum: reduceOp('ReduceSum', (x, axes, keep) => ops.sum(x, axes, keep), 13),
   ReduceMean: reduceOp('ReduceMean', (x, axes, keep) => ops.mean(x, axes, keep), 18),
   ReduceMax: reduceOp('ReduceMax', (x, axes, keep) => ops.max(x, axes, keep), 18),
   ReduceMin: reduceOp('ReduceMin', (x, axes, keep) => ops.min(x, axes, keep), 18),
 };
+
+/** start, start + step, … up to (not including) end. */
+function range(start: number, end: number, step: number): number[] {
+  const out: number[] = [];
+  for (let i = start; step > 0 ? i < end : i > end; i += step) out.push(i);
+  return out;
+}
 
 function broadcastBatch(view: NodeView, a: readonly number[], b: readonly number[]): number[] {
   const rank = Math.max(a.length, b.length);
@@ -900,6 +1083,39 @@ function padConstant(x: Tensor, axes: readonly number[], pads: readonly number[]
     parts.push(y);
     if (after > 0) parts.push(block(after));
     if (parts.length > 1) y = ops.concat(parts, axis);
+  });
+  return y;
+}
+
+/**
+ * 'reflect', 'edge' and 'wrap' padding: each padded axis is a gather of source positions
+ * (mirrored, clamped or wrapped), so the gradient flows back through the gather.
+ */
+function padByIndex(
+  view: NodeView,
+  x: Tensor,
+  axes: readonly number[],
+  pads: readonly number[],
+  mode: string,
+): Tensor {
+  let y = x;
+  axes.forEach((axis, j) => {
+    const before = pads[j];
+    const after = pads[j + axes.length];
+    if (before === 0 && after === 0) return;
+    const d = y.shape[axis];
+    if (before < 0 || after < 0) view.unsupported(`negative pads are supported only in 'constant' mode.`);
+    if (mode === 'reflect' && (before > d - 1 || after > d - 1))
+      throw new ShapeError(
+        `${view.where}: reflect padding of ${before} and ${after} needs more than ${d} values along axis ${axis}.`,
+      );
+    const positions: number[] = [];
+    for (let i = -before; i < d + after; i++) {
+      if (mode === 'edge') positions.push(Math.min(Math.max(i, 0), d - 1));
+      else if (mode === 'wrap') positions.push(((i % d) + d) % d);
+      else positions.push(i < 0 ? -i : i >= d ? 2 * (d - 1) - i : i);
+    }
+    y = ops.gather(y, Int32Array.from(positions), axis);
   });
   return y;
 }
@@ -962,5 +1178,5 @@ export const supportedOps = (): string[] =>
     .sort();
 
 /** Which opsets of the default domain descent reads. */
-export const MIN_OPSET = 6;
+export const MIN_OPSET = 1;
 export const MAX_OPSET = 21;
