@@ -32,6 +32,7 @@ import { Layer } from '../../nn/layer.js';
 import { AvgPool2d, GlobalAvgPool2d, MaxPool2d } from '../../nn/pool.js';
 import { Sequential } from '../../nn/sequential.js';
 import { window2d, type Padding } from '../../ops/conv.js';
+import type { Window2d } from '../../backend/contract.js';
 import { descentVersion } from '../json.js';
 import { namedTensors } from '../model-format.js';
 import { OnnxGraph } from './graph.js';
@@ -198,6 +199,23 @@ function padsOf(
   };
 }
 
+/**
+ * descent's ceil mode (PyTorch's) drops a last window that would start in the end padding;
+ * ONNX's shape inference does not. Written as ceil_mode = 0 with the end padding extended to
+ * reach descent's output size, both agree (the extra padding never wins a max and, with
+ * count_include_pad = 0, never counts in an average). Null when that padding would reach a
+ * whole kernel (onnxruntime refuses it); ceil_mode = 1 is written then.
+ */
+function ceilWindow(g: Window2d, ceilMode: boolean): { pads: number[] } | null {
+  if (!ceilMode) return null;
+  const end = (size: number, begin: number, endPad: number, k: number, d: number, s: number, out: number) =>
+    Math.max(endPad, (out - 1) * s + d * (k - 1) + 1 - size - begin);
+  const bottom = end(g.inH, g.padTop, g.padBottom, g.kH, g.dilationH, g.strideH, g.outH);
+  const right = end(g.inW, g.padLeft, g.padRight, g.kW, g.dilationW, g.strideW, g.outW);
+  if (bottom >= g.kH || right >= g.kW) return null;
+  return { pads: [g.padTop, g.padLeft, bottom, right] };
+}
+
 function emitActivation(
   b: GraphBuilder,
   layer: Layer,
@@ -309,22 +327,41 @@ function emit(b: GraphBuilder, layer: Layer, prefix: string, x: Flow, keyOf: (t:
     };
     const { geometry: g, attributes } = padsOf(where, x.shape, layer.kernelSize, c);
     const shape = layer.outputShape(x.shape);
-    if (layer instanceof MaxPool2d) {
-      const [y] = b.node('MaxPool', `${prefix}/MaxPool`, [x.name], {
-        ...attributes,
-        dilations: ints([g.dilationH, g.dilationW]),
-        ceil_mode: int(c.ceilMode ? 1 : 0),
-      });
-      return { name: y, shape };
-    }
-    if (g.dilationH !== 1 || g.dilationW !== 1)
+    const dilated = g.dilationH !== 1 || g.dilationW !== 1;
+    if (layer instanceof AvgPool2d && dilated)
       throw new ConfigError(
         `${where}: a dilated average pooling needs opset 19; this exporter writes opset ${EXPORT_OPSET}.`,
       );
-    const [y] = b.node('AveragePool', `${prefix}/AveragePool`, [x.name], {
-      ...attributes,
-      ceil_mode: int(c.ceilMode ? 1 : 0),
-      count_include_pad: int(c.countIncludePad === false ? 0 : 1),
+    const includePad = layer instanceof AvgPool2d && c.countIncludePad !== false;
+    const padded = g.padTop + g.padLeft + g.padBottom + g.padRight > 0;
+    const window = ceilWindow(g, c.ceilMode);
+    let input = x.name;
+    let pads = window ? window.pads : [g.padTop, g.padLeft, g.padBottom, g.padRight];
+    if (window && includePad && padded) {
+      // Averages that count the padding, in ceil mode: pad with zeros first (they then count as
+      // values), and pool with count_include_pad = 0 over the extra end padding — PyTorch's export.
+      const zeros = b.constant(
+        `${prefix}/pads`,
+        ONNX_DTYPE.INT64,
+        [8],
+        [0, 0, g.padTop, g.padLeft, 0, 0, g.padBottom, g.padRight],
+      );
+      [input] = b.node('Pad', `${prefix}/Pad`, [x.name, zeros], {
+        mode: { type: 'string', value: 'constant' },
+      });
+      pads = [0, 0, window.pads[2] - g.padBottom, window.pads[3] - g.padRight];
+    }
+    const common = { ...attributes, pads: ints(pads), ceil_mode: int(window || !c.ceilMode ? 0 : 1) };
+    if (layer instanceof MaxPool2d) {
+      const [y] = b.node('MaxPool', `${prefix}/MaxPool`, [input], {
+        ...common,
+        dilations: ints([g.dilationH, g.dilationW]),
+      });
+      return { name: y, shape };
+    }
+    const [y] = b.node('AveragePool', `${prefix}/AveragePool`, [input], {
+      ...common,
+      count_include_pad: int(includePad && !window ? 1 : 0),
     });
     return { name: y, shape };
   }
