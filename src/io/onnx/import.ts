@@ -50,7 +50,9 @@ export interface ImportOnnxOptions {
 /** Constants larger than this (in values) are kept with the weights rather than in model.json. */
 const CONFIG_CONSTANT_LIMIT = 4096;
 
-const utf8 = new TextDecoder();
+const decoder = new TextDecoder();
+/** UTF-8 text of a bytes field (one never set reads protobufjs's default, an empty array). */
+const utf8 = (bytes: unknown): string => (bytes instanceof Uint8Array ? decoder.decode(bytes) : '');
 
 /** Decodes an ONNX file's bytes into the description an OnnxGraph runs, and its initialisers' values. */
 export function describeOnnx(
@@ -126,13 +128,13 @@ function attributeValue(a: OnnxAttributeProto, where: string): AttrValue {
     case ATTRIBUTE_TYPE.INT:
       return { type: 'int', value: checkInt(long(a.i)) };
     case ATTRIBUTE_TYPE.STRING:
-      return { type: 'string', value: utf8.decode(a.s) };
+      return { type: 'string', value: utf8(a.s) };
     case ATTRIBUTE_TYPE.FLOATS:
       return { type: 'floats', value: [...a.floats] };
     case ATTRIBUTE_TYPE.INTS:
       return { type: 'ints', value: a.ints.map(checkInt) };
     case ATTRIBUTE_TYPE.STRINGS:
-      return { type: 'strings', value: a.strings.map((s) => utf8.decode(s)) };
+      return { type: 'strings', value: a.strings.map(utf8) };
     case ATTRIBUTE_TYPE.TENSOR:
       if (!a.t) throw new FormatError(`${where}: tensor attribute '${a.name}' holds no tensor.`);
       return { type: 'tensor', value: readTensorProto(a.t, `${where}: attribute '${a.name}'`) };

@@ -74,6 +74,16 @@ function normalizeAxis(view: NodeView, axis: number, rank: number): number {
   return a;
 }
 
+/** Ops that size their output from values (Pad, Expand, ConstantOfShape) refuse sizes no tensor can have. */
+const MAX_ELEMENTS = 2 ** 31 - 1;
+function checkSize(view: NodeView, shape: readonly number[]): void {
+  const n = sizeOf(shape);
+  if (!(n <= MAX_ELEMENTS))
+    throw new ShapeError(
+      `${view.where}: the output would be shaped [${shape.join(', ')}] (${n} values), more than a tensor can hold.`,
+    );
+}
+
 function shapeOf(v: Value): readonly number[] {
   return isHost(v) ? v.shape : v.shape;
 }
@@ -764,6 +774,9 @@ export const OPS: Record<string, OpSpec> = {
           `${v.where}: pads [${pads.join(', ')}] needs ${2 * axes.length} entries for ${formatShape(x.shape)}.`,
         );
       const mode = v.string('mode', 'constant');
+      const padded = [...x.shape];
+      axes.forEach((a, j) => (padded[a] += pads[j] + pads[j + axes.length]));
+      checkSize(v, padded);
       return [mode === 'constant' ? padConstant(x, axes, pads, value) : padByIndex(v, x, axes, pads, mode)];
     },
   },
@@ -913,6 +926,7 @@ export const OPS: Record<string, OpSpec> = {
       const shape = asInts(ctx.view, ctx.host(0), 'shape');
       if (shape.some((d) => !(Number.isInteger(d) && d >= 0)))
         throw new ShapeError(`${ctx.view.where}: shape [${shape.join(', ')}] must be non-negative integers.`);
+      checkSize(ctx.view, shape);
       const value = ctx.view.tensor('value');
       const fill = value ? value.data[0] : 0;
       const type = value?.type ?? 'float32';
@@ -945,6 +959,7 @@ export const OPS: Record<string, OpSpec> = {
           );
         return a === 1 ? b : a;
       });
+      checkSize(ctx.view, target);
       return [ops.broadcastTo(x, target)];
     },
   },
