@@ -6,6 +6,8 @@ import { runTrain, type TrainFlags } from './train.js';
 import { runEvaluate, type EvaluateFlags } from './evaluate.js';
 import { runPredict, type PredictFlags } from './predict.js';
 import { runCompare, type CompareFlags } from './compare.js';
+import { runExport, type ExportFlags } from './export.js';
+import { runImport, type ImportFlags } from './import.js';
 
 const program = new Command();
 program
@@ -187,6 +189,32 @@ program
   .option('--json', 'print one JSON object instead of CSV')
   .action(async (modelDir: string, input: string, flags: PredictFlags) => {
     await runPredict(modelDir, input, flags);
+  });
+
+program
+  .command('export')
+  .description(
+    'Write a saved model for other tools: an ONNX file (opset 17, symbolic batch dimension) for onnxruntime and friends.',
+  )
+  .argument('<model-dir>', 'a folder written by descent train --save or model.save()')
+  .option('--onnx <file>', 'write the model as an ONNX file')
+  .option('--input-shape <dims>', "one sample's shape, e.g. 1,28,28 (default: the shape model.json records)")
+  .option('--input-name <name>', "the ONNX graph input's name", 'input')
+  .option('--output-name <name>', "the ONNX graph output's name", 'output')
+  .option('--json', 'print one JSON object')
+  .action(async (modelDir: string, flags: ExportFlags) => {
+    await runExport(modelDir, flags);
+  });
+
+program
+  .command('import')
+  .description('Turn an ONNX model into a descent model folder, to evaluate, predict or fine-tune.')
+  .argument('<model.onnx>', 'an ONNX file (its data inside it, not in external files)')
+  .argument('<out-dir>', 'the folder to write (model.json + weights.safetensors)')
+  .option('--name <name>', "the layer's name (its parameters are saved as <name>.<initializer>)", 'onnx')
+  .option('--json', 'print one JSON object')
+  .action(async (source: string, outDir: string, flags: ImportFlags) => {
+    await runImport(source, outDir, flags);
   });
 
 (await import('./lab.js')).registerLab(program);
