@@ -24,6 +24,9 @@ export class ConfigError extends DescentError {}
 /** Something asked for by name that is not there: a model key in the browser's IndexedDB. */
 export class NotFoundError extends DescentError {}
 
+/** What the host cannot do here: reading or writing a folder in a web page, which has no file system. */
+export class PlatformError extends DescentError {}
+
 /** Throws a ConfigError listing the valid names when `name` is not one of them. */
 export function unknownName(kind: string, name: string, valid: readonly string[]): never {
   const plural = /(s|x|sh|ch)$/.test(kind) ? `${kind}es` : `${kind}s`;

@@ -9,7 +9,7 @@
 import { ConfigError } from '../errors.js';
 import type { Backend } from './contract.js';
 import { CpuBackend } from './cpu/index.js';
-import { createWasmBackend, initWasm, wasmReady } from './wasm/index.js';
+import { createWasmBackend, initWasm, WasmBackend, wasmReady } from './wasm/index.js';
 import { createWebGpuBackend, initWebGpu, webgpuReady } from './webgpu/index.js';
 
 const factories = new Map<string, () => Backend>();
@@ -75,7 +75,8 @@ export function getBackend(): Backend {
  * default: DESCENT_BACKEND, else 'auto'). 'webgpu' requests a GPU device and throws a
  * ConfigError saying what it looked for when there is none; 'wasm' compiles its kernels
  * (browsers cannot do that synchronously); 'auto' tries WebGPU first and, without an adapter,
- * warns in one line and goes on with the fastest other backend.
+ * warns in one line and goes on with the fastest other backend. On wasm it also waits for the
+ * worker threads to start (a page starts them only while it yields).
  */
 export async function initBackend(name?: string): Promise<Backend> {
   const fromEnv = typeof process !== 'undefined' ? process.env?.DESCENT_BACKEND : undefined;
@@ -85,7 +86,10 @@ export async function initBackend(name?: string): Promise<Backend> {
   else if (wanted === 'auto' && !(await initWebGpu({ onUnavailable: 'warn' }))) {
     await initWasm().catch(() => undefined); // no WebAssembly: 'auto' takes cpu
   }
-  return setBackend(wanted);
+  const backend = setBackend(wanted);
+  // In a page the wasm threads start only while the page yields: let them, before training.
+  if (backend instanceof WasmBackend) await backend.workersStarted();
+  return backend;
 }
 
 registerBackend('cpu', () => new CpuBackend());

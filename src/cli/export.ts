@@ -5,7 +5,7 @@
  * the model recorded it. Written atomically.
  */
 import { ConfigError } from '../errors.js';
-import { writeFileAtomic } from '../io/files.js';
+import { platform } from '#platform';
 import { loadModelWithInfo } from '../io/model-io.js';
 import { EXPORT_OPSET, exportOnnx } from '../io/onnx/index.js';
 import { decodeOnnxModel } from '../io/onnx/proto.js';
@@ -46,7 +46,7 @@ export async function runExport(modelDir: string, flags: ExportFlags): Promise<E
       inputName: flags.inputName,
       outputName: flags.outputName,
     });
-    writeFileAtomic(flags.onnx, bytes);
+    platform.writeFileAtomic(flags.onnx, bytes);
     const graph = decodeOnnxModel(bytes, flags.onnx).graph!;
     const io = (v: (typeof graph.input)[number]) => ({
       name: v.name,

@@ -4,7 +4,7 @@
  * fine-tuning use like any other. Its float initialisers become trainable parameters.
  */
 import { ConfigError } from '../errors.js';
-import { readFileChecked } from '../io/files.js';
+import { platform } from '#platform';
 import { saveModel } from '../io/model-io.js';
 import { importOnnx } from '../io/onnx/index.js';
 
@@ -26,7 +26,7 @@ export interface ImportResult {
 export async function runImport(source: string, outDir: string, flags: ImportFlags): Promise<ImportResult> {
   if (!/\.onnx$/i.test(source))
     throw new ConfigError(`descent import: expected an .onnx file, got '${source}'.`);
-  const bytes = readFileChecked(source, 'ONNX model', 2 ** 31);
+  const bytes = platform.readFile(source, 'ONNX model', 2 ** 31);
   const net = importOnnx(bytes, { source, name: flags.name });
   try {
     const d = net.description;

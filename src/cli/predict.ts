@@ -14,7 +14,7 @@
  * `value0,value1,…`).
  */
 import { gunzipSync } from 'node:zlib';
-import { readFileChecked, writeFileAtomic } from '../io/files.js';
+import { platform } from '#platform';
 import { loadModelWithInfo, type ModelInfo } from '../io/model-io.js';
 import { ConfigError, DataError, FormatError, ShapeError } from '../errors.js';
 import * as data from '../data/index.js';
@@ -76,7 +76,7 @@ function imageShapeOf(info: ModelInfo, run: SavedRun, modelDir: string): [number
 
 /** The images of an IDX file or of a CSV of pixel rows, as the model's input [N, C, H, W]. */
 function readImages(path: string, info: ModelInfo, run: SavedRun, modelDir: string): Tensor {
-  const bytes = readFileChecked(path, 'input file', 2 ** 31);
+  const bytes = platform.readFile(path, 'input file', 2 ** 31);
   const [channels, height, width] = imageShapeOf(info, run, modelDir);
   let pixels: Float32Array;
   let count: number;
@@ -187,7 +187,7 @@ export async function runPredict(
             l.map((v, i) => (i === 0 && result.labels ? String(v) : Number(v.toPrecision(7)))).join(','),
           ),
         ].join('\n') + '\n';
-    if (flags.out) writeFileAtomic(flags.out, text);
+    if (flags.out) platform.writeFileAtomic(flags.out, text);
     else process.stdout.write(text);
     return result;
   } finally {

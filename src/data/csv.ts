@@ -2,8 +2,7 @@
  * Numeric CSV reading on plain typed arrays. Every error names the source, the 1-based
  * line and column, and what was expected, so a broken file can be fixed from the message.
  */
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { platform } from '#platform';
 import { ConfigError, DataError, FormatError } from '../errors.js';
 
 export interface Table {
@@ -137,23 +136,68 @@ function cellError(source: string, line: number, row: number, col: number, cell:
   return new DataError(`${where}: expected a number, got ${quoteForMessage(cell)}.`);
 }
 
+/** The longest text a JavaScript string can hold (V8): no CSV can be longer. */
+export const MAX_CSV_TEXT_BYTES = 0x1fffffe8;
+
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/**
+ * A file's bytes as text (UTF-8), gunzipped first when they carry the gzip magic (or
+ * `source` ends in .gz); inflation stops at MAX_CSV_TEXT_BYTES instead of exhausting memory.
+ */
+export function decodeText(bytes: Uint8Array, source: string): string {
+  if (source.endsWith('.gz') || isGzip(bytes)) {
+    let outcome;
+    try {
+      outcome = platform.gunzip(bytes, MAX_CSV_TEXT_BYTES);
+    } catch (error) {
+      throw new FormatError(`${source}: not a valid gzip file (${(error as Error).message}).`);
+    }
+    if (outcome.kind === 'too-large')
+      throw new FormatError(
+        `${source}: decompresses to more than ${MAX_CSV_TEXT_BYTES} bytes, the most a text can hold.`,
+      );
+    if (outcome.kind === 'truncated')
+      throw new FormatError(
+        `${source}: the gzip stream is cut short (its end and checksum are missing); the file is incomplete.`,
+      );
+    bytes = outcome.bytes;
+  }
+  if (bytes.length > MAX_CSV_TEXT_BYTES)
+    throw new FormatError(
+      `${source}: ${bytes.length} bytes, more than the ${MAX_CSV_TEXT_BYTES} a text can hold.`,
+    );
+  return new TextDecoder().decode(bytes);
+}
+
+/** A file that cannot be opened, as a DataError with the system's reason (ENOENT, EACCES…). */
+export function fileError(path: string, error: unknown): DataError {
+  const reason = (error as { code?: string }).code ?? (error as Error).message;
+  return new DataError(`Cannot read '${path}': ${reason}.`);
+}
+
 /** Reads a text file, gunzipping it when the name ends in .gz or the bytes carry the gzip magic. */
 export function readTextFile(path: string): string {
-  let bytes: Buffer;
+  let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = platform.readFile(path, 'file');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new DataError(`Cannot read '${path}': ${reason}.`);
+    throw fileError(path, error);
   }
-  if (path.endsWith('.gz') || (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b)) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (error) {
-      throw new FormatError(`${path}: not a valid gzip file (${(error as Error).message}).`);
-    }
-  }
-  return bytes.toString('utf8');
+  return decodeText(bytes, path);
+}
+
+/** A File or Blob's text (a browser's file picker or drop), gunzipped like readTextFile. */
+export async function readTextBlob(blob: Blob, source = blobName(blob)): Promise<string> {
+  return decodeText(new Uint8Array(await blob.arrayBuffer()), source);
+}
+
+/** A File's name (a Blob has none), for messages. */
+export function blobName(blob: Blob): string {
+  const name = (blob as Blob & { name?: unknown }).name;
+  return typeof name === 'string' && name !== '' ? name : '<blob>';
 }
 
 export function loadCsvFile(path: string, options: CsvOptions = {}): Table {
@@ -221,8 +265,28 @@ export function loadLabelledCsv(
   path: string,
   options: { labelColumn?: number; delimiter?: string } = {},
 ): LabelledTable & { classNames?: string[] } {
+  return parseLabelledCsv(readTextFile(path), { ...options, source: path });
+}
+
+/**
+ * A browser File or Blob (file picker, drag and drop) read as loadLabelledCsv reads a file:
+ * features plus an integer label column, errors naming the file's name, line and column.
+ */
+export async function readLabelledCsvBlob(
+  blob: Blob,
+  options: { labelColumn?: number; delimiter?: string; source?: string } = {},
+): Promise<LabelledTable & { classNames?: string[] }> {
+  const source = options.source ?? blobName(blob);
+  return parseLabelledCsv(await readTextBlob(blob, source), { ...options, source });
+}
+
+/** Features plus an integer label column from CSV text (see loadLabelledCsv). */
+export function parseLabelledCsv(
+  text: string,
+  options: { labelColumn?: number; delimiter?: string; source?: string } = {},
+): LabelledTable & { classNames?: string[] } {
+  const path = options.source ?? '<string>';
   const delimiter = options.delimiter ?? ',';
-  const text = readTextFile(path);
   const newline = text.indexOf('\n');
   const firstLine = (newline < 0 ? text : text.slice(0, newline)).replace(/^\uFEFF/, '');
   const sklearn = parseSklearnHeader(firstLine, delimiter);

@@ -11,10 +11,9 @@
  * with a FormatError instead of an attempt to allocate what it declares. Errors name the
  * file, the byte offset and what was expected there.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { constants as bufferConstants } from 'node:buffer';
-import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
+import { platform } from '#platform';
 import { ConfigError, DataError, FormatError, ShapeError, unknownName } from '../errors.js';
+import { blobName, fileError } from './csv.js';
 
 export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
@@ -48,8 +47,8 @@ export const idxTypes: readonly IdxType[] = TYPES.map((t) => t.type);
 
 /** Longest possible header: the magic number and 255 sizes. */
 const MAX_HEADER_BYTES = 4 + 4 * 255;
-/** The most bytes one Buffer (and so one decompressed file) can hold here. */
-const MAX_DECODED_BYTES = bufferConstants.MAX_LENGTH;
+/** The most bytes one typed array (and so one decompressed file) can hold here. */
+const MAX_DECODED_BYTES = 2 ** 32;
 
 const hex = (value: number, digits: number): string =>
   '0x' + value.toString(16).toUpperCase().padStart(digits, '0');
@@ -200,10 +199,6 @@ function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-function zlibReason(error: unknown): string {
-  return (error as Error).message ?? String(error);
-}
-
 /**
  * Gunzips an IDX file without trusting it: the header is read from a partial inflate of a
  * small compressed prefix, and the full inflate is capped at the size the header declares
@@ -212,25 +207,32 @@ function zlibReason(error: unknown): string {
  */
 function gunzipIdx(bytes: Uint8Array, source: string): { decoded: Uint8Array; header: Header } {
   const where = ' of the decompressed data';
-  const corrupt = (error: unknown) => new FormatError(`${source}: corrupt gzip data (${zlibReason(error)}).`);
-  const partial = { finishFlush: zlibConstants.Z_SYNC_FLUSH };
+  const inflate = (input: Uint8Array, cap: number) => {
+    try {
+      return platform.gunzip(input, cap);
+    } catch (error) {
+      throw new FormatError(`${source}: corrupt gzip data (${(error as Error).message}).`);
+    }
+  };
 
+  // Deflate expands at most 1032:1, so a small compressed prefix gives a bounded head that
+  // holds the header; longer prefixes only when the first ones decompress to less than it.
   let head: Uint8Array;
   for (let prefix = 1024; ; prefix *= 4) {
     const end = Math.min(bytes.length, prefix);
-    try {
-      head = gunzipSync(bytes.subarray(0, end), partial);
-    } catch (error) {
-      throw corrupt(error);
-    }
+    const outcome = inflate(bytes.subarray(0, end), 1032 * end + 1024);
+    if (outcome.kind === 'too-large')
+      throw new FormatError(`${source}: corrupt gzip data (impossible expansion).`);
+    head = outcome.bytes;
     if (head.length >= MAX_HEADER_BYTES || end === bytes.length) break;
   }
   const header = readHeader(head, source, where);
 
   // Capped at the declared size: more output than that means trailing data (or a bomb).
   const cap = Math.min(header.totalBytes, MAX_DECODED_BYTES);
-  const tooMuch = (): FormatError =>
-    header.totalBytes <= MAX_DECODED_BYTES
+  const outcome = inflate(bytes, cap);
+  if (outcome.kind === 'too-large') {
+    throw header.totalBytes <= MAX_DECODED_BYTES
       ? new FormatError(
           `${source}: unexpected bytes after the data: it decompresses to more than ${header.totalBytes} bytes, ` +
             `past byte ${header.totalBytes}${where}; ${describe(header)}.`,
@@ -238,27 +240,14 @@ function gunzipIdx(bytes: Uint8Array, source: string): { decoded: Uint8Array; he
       : new FormatError(
           `${source}: ${describe(header)}, more than the ${MAX_DECODED_BYTES} bytes one file can hold here.`,
         );
-  let decoded: Uint8Array;
-  try {
-    decoded = gunzipSync(bytes, { maxOutputLength: cap });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE') throw tooMuch();
-    if (code !== 'Z_BUF_ERROR') throw corrupt(error);
-    // The gzip stream itself is cut short: find out how much data it does hold.
-    let got: Uint8Array;
-    try {
-      got = gunzipSync(bytes, { ...partial, maxOutputLength: cap });
-    } catch (retryError) {
-      if ((retryError as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooMuch();
-      throw corrupt(retryError);
-    }
-    checkLength(header, got.length, source, where, ' (the gzip stream is cut short)');
+  }
+  if (outcome.kind === 'truncated') {
+    checkLength(header, outcome.bytes.length, source, where, ' (the gzip stream is cut short)');
     throw new FormatError(
       `${source}: the gzip stream is cut short after the data (its end and checksum are missing); the file is incomplete.`,
     );
   }
-  return { decoded, header };
+  return { decoded: outcome.bytes, header };
 }
 
 /**
@@ -283,14 +272,18 @@ export function parseIdx(bytes: Uint8Array, source = '<bytes>'): IdxArray {
 
 /** Reads and parses an IDX file (gzipped or not, whatever its name). */
 export function readIdxFile(path: string): IdxArray {
-  let bytes: Buffer;
+  let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = platform.readFile(path, 'IDX file', Number.MAX_SAFE_INTEGER);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new DataError(`Cannot read '${path}': ${reason}.`);
+    throw fileError(path, error);
   }
   return parseIdx(bytes, path);
+}
+
+/** A browser File or Blob (file picker, drag and drop) parsed as readIdxFile parses a file. */
+export async function readIdxBlob(blob: Blob, source?: string): Promise<IdxArray> {
+  return parseIdx(new Uint8Array(await blob.arrayBuffer()), source ?? blobName(blob));
 }
 
 export interface EncodeIdxOptions {
@@ -378,7 +371,7 @@ export function encodeIdx(
       break;
   }
   if (!options.gzip) return out;
-  const zipped = gzipSync(out);
+  const zipped = platform.gzip(out);
   return new Uint8Array(zipped.buffer, zipped.byteOffset, zipped.length);
 }
 
@@ -389,5 +382,8 @@ export function writeIdxFile(
   dims: readonly number[] = [data.length],
   options: EncodeIdxOptions = {},
 ): void {
-  writeFileSync(path, encodeIdx(data, dims, { ...options, gzip: options.gzip ?? path.endsWith('.gz') }));
+  platform.writeFileAtomic(
+    path,
+    encodeIdx(data, dims, { ...options, gzip: options.gzip ?? path.endsWith('.gz') }),
+  );
 }

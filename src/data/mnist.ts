@@ -12,10 +12,7 @@
  * With `download: true` (and internet) missing files are fetched from the canonical location
  * into the cache (or into `dir`) and checked against their published SHA-256 sums.
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { basename, isAbsolute, join } from 'node:path';
+import { platform } from '#platform';
 import { ConfigError, DataError, FormatError, checkPositiveInt, unknownName } from '../errors.js';
 import { channelStatistics, standardizeChannels } from './augment.js';
 import { Dataset } from './dataset.js';
@@ -142,21 +139,8 @@ function setInfo(name: string): SetInfo {
   return (SETS as Record<string, SetInfo>)[name] ?? unknownName('image data set', name, imageSetNames);
 }
 
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
+const isFile = (path: string): boolean => platform.pathKind(path) === 'file';
+const isDirectory = (path: string): boolean => platform.pathKind(path) === 'directory';
 
 /** The four files in `dir` (raw preferred over .gz), or what is missing. */
 function inspect(dir: string, origin: string): SearchedPlace {
@@ -164,7 +148,7 @@ function inspect(dir: string, origin: string): SearchedPlace {
   const files: Partial<Record<IdxRole, string>> = {};
   const missing: string[] = [];
   for (const role of ROLES) {
-    const raw = join(dir, idxFileNames[role]);
+    const raw = platform.joinPath(dir, idxFileNames[role]);
     const path = isFile(raw) ? raw : isFile(raw + '.gz') ? raw + '.gz' : undefined;
     if (path) files[role] = path;
     else missing.push(`${idxFileNames[role]}(.gz)`);
@@ -176,7 +160,11 @@ function inspect(dir: string, origin: string): SearchedPlace {
 
 function defaultCacheDir(name: string, env: Readonly<Record<string, string | undefined>>): string {
   const xdg = env.XDG_CACHE_HOME;
-  return join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'), 'descent', name);
+  return platform.joinPath(
+    xdg && platform.isAbsolutePath(xdg) ? xdg : platform.joinPath(platform.homeDir(), '.cache'),
+    'descent',
+    name,
+  );
 }
 
 /**
@@ -188,22 +176,22 @@ export function locateImageSet(
   options: Pick<ImageSetOptions, 'dir' | 'env' | 'systemDir' | 'cacheDir'> = {},
 ): { found?: SearchedPlace; searched: SearchedPlace[] } {
   setInfo(name);
-  const env = options.env ?? process.env;
+  const env = options.env ?? platform.env();
   const searched: SearchedPlace[] = [];
   // [folder, origin, reason to skip it]
   const candidates: [string, string, string?][] = [];
   if (options.dir !== undefined) {
     candidates.push(
-      [join(options.dir, name), 'dir argument / --data-dir'],
+      [platform.joinPath(options.dir, name), 'dir argument / --data-dir'],
       [options.dir, 'dir argument / --data-dir'],
     );
   } else {
     const root = env.DESCENT_DATA;
     if (root) {
       // $DESCENT_DATA pointing at the other set's folder must not pass for this one.
-      const other = imageSetNames.find((n) => n !== name && basename(root) === n);
+      const other = imageSetNames.find((n) => n !== name && platform.baseName(root) === n);
       candidates.push(
-        [join(root, name), '$DESCENT_DATA'],
+        [platform.joinPath(root, name), '$DESCENT_DATA'],
         [root, '$DESCENT_DATA', other && `skipped: it is named for ${other}`],
       );
     } else {
@@ -212,7 +200,7 @@ export function locateImageSet(
     const debian = SETS[name].debianPackage;
     candidates.push(
       [
-        options.systemDir ?? join('/usr/share/datasets', name),
+        options.systemDir ?? platform.joinPath('/usr/share/datasets', name),
         debian ? `Debian package ${debian}` : 'system data sets',
       ],
       [options.cacheDir ?? defaultCacheDir(name, env), 'user cache'],
@@ -372,7 +360,7 @@ function loadSync(name: ImageSetName, options: ImageSetOptions): ImageSets {
 async function loadWithDownload(name: ImageSetName, options: ImageSetOptions): Promise<ImageSets> {
   const { found } = locateImageSet(name, options);
   if (found?.files) return loadFromFiles(name, found.files, found.dir, options);
-  const target = options.dir ?? options.cacheDir ?? defaultCacheDir(name, options.env ?? process.env);
+  const target = options.dir ?? options.cacheDir ?? defaultCacheDir(name, options.env ?? platform.env());
   await downloadImageSet(name, target, { fetch: options.fetch });
   return loadSync(name, { ...options, dir: target });
 }
@@ -446,17 +434,14 @@ export async function downloadFile(
         continue;
       }
       const bytes = new Uint8Array(await response.arrayBuffer());
-      const digest = createHash('sha256').update(bytes).digest('hex');
+      const digest = platform.sha256Hex(bytes);
       if (digest !== sha256) {
         failures.push(`${url}: SHA-256 ${digest} of ${bytes.length} bytes, expected ${sha256}`);
         continue;
       }
-      const partial = `${dest}.part-${process.pid}`;
       try {
-        writeFileSync(partial, bytes);
-        renameSync(partial, dest);
+        platform.writeFileAtomic(dest, bytes);
       } catch (error) {
-        rmSync(partial, { force: true });
         throw new DataError(
           `Cannot write '${dest}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
         );
@@ -467,7 +452,7 @@ export async function downloadFile(
       failures.push(`${url}: ${(error as Error).message}`);
     }
   }
-  throw new DataError(`Cannot download ${basename(dest)}; tried:\n  ${failures.join('\n  ')}`);
+  throw new DataError(`Cannot download ${platform.baseName(dest)}; tried:\n  ${failures.join('\n  ')}`);
 }
 
 /**
@@ -481,7 +466,7 @@ export async function downloadImageSet(
 ): Promise<string> {
   const info = setInfo(name);
   try {
-    mkdirSync(dir, { recursive: true });
+    platform.makeDir(dir);
   } catch (error) {
     throw new DataError(
       `Cannot create '${dir}' for ${info.title}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
@@ -489,11 +474,11 @@ export async function downloadImageSet(
   }
   for (const role of ROLES) {
     const file = idxFileNames[role];
-    if (isFile(join(dir, file)) || isFile(join(dir, file + '.gz'))) continue;
+    if (isFile(platform.joinPath(dir, file)) || isFile(platform.joinPath(dir, file + '.gz'))) continue;
     await downloadFile(
       info.mirrors.map((base) => `${base}${file}.gz`),
       info.sha256[role],
-      join(dir, `${file}.gz`),
+      platform.joinPath(dir, `${file}.gz`),
       options,
     );
   }

@@ -303,6 +303,50 @@ export async function loadModelFromIndexedDB(
   return (await loadModelWithInfoFromIndexedDB(key, options)).layer;
 }
 
+/**
+ * Loads a model from files a user picked or dropped (`<input type="file" multiple>`): a
+ * model description (`model.json`, or `<name>.json` as downloadModel names it) and the
+ * weights file it names, among `files`. Checks what loading a folder checks.
+ */
+export async function loadModelWithInfoFromFiles(
+  files: ArrayLike<Blob> | Iterable<Blob>,
+  options: LoadModelOptions = {},
+): Promise<{ layer: Layer; info: ModelInfo }> {
+  const where = 'loadModelFromFiles';
+  const list = Array.from(files as Iterable<Blob>);
+  const named = list.map((blob) => ({ blob, name: (blob as Blob & { name?: unknown }).name }));
+  if (named.some((f) => typeof f.name !== 'string'))
+    throw new ConfigError(`${where}: expected Files (with names), as a file input or a drop gives them.`);
+  const descriptions = named.filter((f) => /\.json$/i.test(f.name as string));
+  if (descriptions.length !== 1)
+    throw new ConfigError(
+      `${where}: expected exactly one model description (.json) among the files, got ${descriptions.length} ` +
+        `(${named.map((f) => f.name).join(', ') || 'no files'}).`,
+    );
+  const description = descriptions[0];
+  const json = new Uint8Array(await description.blob.arrayBuffer());
+  const info = parseModelInfo(json, description.name as string);
+  const weights = named.find((f) => f.name === info.weights.file);
+  if (!weights)
+    throw new NotFoundError(
+      `${where}: ${description.name} names its weights file '${info.weights.file}', which is not among the files ` +
+        `(${named.map((f) => f.name).join(', ')}); pick both files.`,
+    );
+  return decodeModel(json, new Uint8Array(await weights.blob.arrayBuffer()), {
+    checkIntegrity: options.checkIntegrity,
+    source: 'the chosen files',
+    modelFile: description.name as string,
+  });
+}
+
+/** Loads a model from picked or dropped files (see loadModelWithInfoFromFiles). */
+export async function loadModelFromFiles(
+  files: ArrayLike<Blob> | Iterable<Blob>,
+  options: LoadModelOptions = {},
+): Promise<Layer> {
+  return (await loadModelWithInfoFromFiles(files, options)).layer;
+}
+
 async function storedKeys(where: string, options: IndexedDBOptions): Promise<string[]> {
   const keys = await inTransaction(where, options, 'readonly', (models) => requested(models.getAllKeys()));
   return keys.map(String).sort();

@@ -21,8 +21,8 @@
  * One training run per checkpoint folder: temporary folders left by dead processes are
  * removed by the next save.
  */
-import { mkdirSync, readdirSync, renameSync, rmSync, existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { platform } from '#platform';
+import { TEMP_PREFIX } from '../platform/contract.js';
 import { ConfigError, DescentError, FormatError } from '../errors.js';
 import type { Layer } from '../nn/layer.js';
 import { Optimizer } from '../optim/optimizer.js';
@@ -30,15 +30,6 @@ import { stateTensors, type OptState } from '../optim/transform.js';
 import { fromArray } from '../tensor/creation.js';
 import { dispose, keep } from '../tensor/scope.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
-import {
-  fsyncDir,
-  readFileChecked,
-  removeDirAtomic,
-  sha256,
-  TEMP_PREFIX,
-  tempNameFor,
-  writeAndSync,
-} from './files.js';
 import {
   decodeNumber,
   describe,
@@ -359,7 +350,7 @@ function restoreCallbackStates(
   file: Uint8Array | undefined,
   path: string,
 ): Record<string, RestoredState> {
-  const source = join(path, CALLBACKS_FILE);
+  const source = platform.joinPath(path, CALLBACKS_FILE);
   const contents = file ? decodeSafetensors(file, source) : null;
   const used = new Set<string>();
   // Built with fromEntries: keys from the file ('__proto__' included) become own properties.
@@ -370,12 +361,16 @@ function restoreCallbackStates(
       const record = contents?.tensors.get(`state.${index}`);
       if (!record)
         throw new FormatError(
-          `${join(path, CHECKPOINT_FILE)}: callback '${key}' refers to tensor 'state.${index}' (${name}), which ${file ? CALLBACKS_FILE : 'the checkpoint (it has no ' + CALLBACKS_FILE + ')'} does not hold.`,
+          `${platform.joinPath(path, CHECKPOINT_FILE)}: callback '${key}' refers to tensor 'state.${index}' (${name}), which ${file ? CALLBACKS_FILE : 'the checkpoint (it has no ' + CALLBACKS_FILE + ')'} does not hold.`,
         );
       used.add(`state.${index}`);
       tensors.push([name, record]);
     }
-    const values = decodeValue(entry.values, `callbacks['${key}'].values`, join(path, CHECKPOINT_FILE));
+    const values = decodeValue(
+      entry.values,
+      `callbacks['${key}'].values`,
+      platform.joinPath(path, CHECKPOINT_FILE),
+    );
     out.push([key, { values: values as Record<string, unknown>, tensors: Object.fromEntries(tensors) }]);
   }
   if (contents && used.size !== contents.tensors.size)
@@ -391,28 +386,20 @@ function restoreCallbackStates(
 export function checkCheckpointDir(where: string, dir: unknown): string {
   if (typeof dir !== 'string' || dir === '')
     throw new ConfigError(`${where}: the checkpoint folder must be a non-empty path, got ${describe(dir)}.`);
-  if (existsSync(dir) && !statSync(dir).isDirectory())
+  const kind = platform.pathKind(dir);
+  if (kind !== null && kind !== 'directory')
     throw new ConfigError(`${where}: '${dir}' exists and is not a folder.`);
   return dir;
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes temporary folders left by processes that died while writing. */
 function removeStaleTemporaries(dir: string): void {
-  for (const name of readdirSync(dir)) {
+  for (const name of platform.listDir(dir)) {
     if (!name.startsWith(TEMP_PREFIX)) continue;
     const parts = name.split('-');
     const pid = Number(parts[parts.length - 2]);
-    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid))
-      rmSync(join(dir, name), { recursive: true, force: true });
+    if (Number.isInteger(pid) && pid !== platform.processId() && !platform.isProcessAlive(pid))
+      platform.removeTree(platform.joinPath(dir, name));
   }
 }
 
@@ -420,14 +407,14 @@ function removeStaleTemporaries(dir: string): void {
 export function listCheckpoints(dir: string): Array<{ path: string; step: number }> {
   let names: string[];
   try {
-    names = readdirSync(dir);
+    names = platform.listDir(dir);
   } catch {
     return [];
   }
   return names
     .map((name) => ({ name, m: CHECKPOINT_NAME.exec(name) }))
     .filter((e): e is { name: string; m: RegExpExecArray } => e.m !== null)
-    .map((e) => ({ path: join(dir, e.name), step: Number(e.m[1]) }))
+    .map((e) => ({ path: platform.joinPath(dir, e.name), step: Number(e.m[1]) }))
     .sort((a, b) => b.step - a.step);
 }
 
@@ -498,29 +485,29 @@ export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions
     optimizer,
     callbacks: callbackStates.entries,
     files: Object.fromEntries(
-      files.map(([name, bytes]) => [name, { bytes: bytes.length, sha256: sha256(bytes) }]),
+      files.map(([name, bytes]) => [name, { bytes: bytes.length, sha256: platform.sha256Hex(bytes) }]),
     ),
     metadata: options.metadata ?? {},
   };
 
-  mkdirSync(dir, { recursive: true });
+  platform.makeDir(dir);
   removeStaleTemporaries(dir);
-  const final = join(dir, `ckpt-${step}`);
-  const tmp = tempNameFor(final);
-  mkdirSync(tmp);
+  const final = platform.joinPath(dir, `ckpt-${step}`);
+  const tmp = platform.tempNameFor(final);
+  platform.makeDir(tmp);
   try {
-    for (const [name, bytes] of files) writeAndSync(join(tmp, name), bytes);
+    for (const [name, bytes] of files) platform.writeNewFile(platform.joinPath(tmp, name), bytes);
     // Written last: a folder without it was never finished.
-    writeAndSync(join(tmp, CHECKPOINT_FILE), JSON.stringify(info, null, 1) + '\n');
-    fsyncDir(tmp);
-    if (existsSync(final)) removeDirAtomic(final);
-    renameSync(tmp, final);
+    platform.writeNewFile(platform.joinPath(tmp, CHECKPOINT_FILE), JSON.stringify(info, null, 1) + '\n');
+    platform.fsyncDir(tmp);
+    if (platform.pathKind(final) !== null) platform.removeDirAtomic(final);
+    platform.rename(tmp, final);
   } catch (error) {
-    rmSync(tmp, { recursive: true, force: true });
+    platform.removeTree(tmp);
     throw error;
   }
-  fsyncDir(dir);
-  for (const old of listCheckpoints(dir).slice(keepLast)) removeDirAtomic(old.path);
+  platform.fsyncDir(dir);
+  for (const old of listCheckpoints(dir).slice(keepLast)) platform.removeDirAtomic(old.path);
   return final;
 }
 
@@ -637,16 +624,16 @@ export function parseCheckpointInfo(bytes: Uint8Array, source: string): Checkpoi
 
 /** Reads checkpoint.json and every file it lists, checking sizes and hashes. */
 function readVerified(path: string): { info: CheckpointInfo; files: Map<string, Uint8Array> } {
-  const jsonPath = join(path, CHECKPOINT_FILE);
+  const jsonPath = platform.joinPath(path, CHECKPOINT_FILE);
   const info = parseCheckpointInfo(
-    readFileChecked(jsonPath, 'checkpoint description', 256 * 1024 * 1024),
+    platform.readFile(jsonPath, 'checkpoint description', 256 * 1024 * 1024),
     jsonPath,
   );
   const files = new Map<string, Uint8Array>();
   for (const [name, expected] of Object.entries(info.files)) {
-    const file = join(path, name);
-    const bytes = readFileChecked(file, 'checkpoint file', expected.bytes);
-    if (bytes.length !== expected.bytes || sha256(bytes) !== expected.sha256) {
+    const file = platform.joinPath(path, name);
+    const bytes = platform.readFile(file, 'checkpoint file', expected.bytes);
+    if (bytes.length !== expected.bytes || platform.sha256Hex(bytes) !== expected.sha256) {
       throw new FormatError(
         `${file}: does not match ${CHECKPOINT_FILE} (${bytes.length} bytes, expected ${expected.bytes}, or a different SHA-256): the checkpoint is damaged.`,
       );
@@ -681,8 +668,9 @@ export function latestCheckpoint(dir: string): string | null {
 export function resolveCheckpoint(pathOrDir: string): string {
   if (typeof pathOrDir !== 'string' || pathOrDir === '')
     throw new ConfigError(`resumeFrom: expected a checkpoint folder, got ${describe(pathOrDir)}.`);
-  if (existsSync(join(pathOrDir, CHECKPOINT_FILE))) return pathOrDir;
-  if (!existsSync(pathOrDir)) throw new ConfigError(`resumeFrom: '${pathOrDir}' does not exist.`);
+  if (platform.pathKind(platform.joinPath(pathOrDir, CHECKPOINT_FILE)) !== null) return pathOrDir;
+  if (platform.pathKind(pathOrDir) === null)
+    throw new ConfigError(`resumeFrom: '${pathOrDir}' does not exist.`);
   const latest = latestCheckpoint(pathOrDir);
   if (!latest)
     throw new ConfigError(
@@ -707,18 +695,18 @@ export async function loadCheckpoint(
   const callbackStates = info.callbacks
     ? restoreCallbackStates(info.callbacks, files.get(CALLBACKS_FILE), resolved)
     : null;
-  const weightsSource = join(resolved, WEIGHTS_FILE);
+  const weightsSource = platform.joinPath(resolved, WEIGHTS_FILE);
   let model: Layer;
   if (into.model) {
     model = into.model;
-    const modelInfo = parseModelInfo(files.get(MODEL_FILE)!, join(resolved, MODEL_FILE));
+    const modelInfo = parseModelInfo(files.get(MODEL_FILE)!, platform.joinPath(resolved, MODEL_FILE));
     loadWeightsInto(model, decodeSafetensors(files.get(WEIGHTS_FILE)!, weightsSource), weightsSource);
     walkLayers(model, (l, prefix) => {
       const state = modelInfo.state?.[prefix];
       if (state)
         layerEntry(l.kind)?.loadState?.(
           l,
-          new ConfigReader(state, `state['${prefix}']`, join(resolved, MODEL_FILE)),
+          new ConfigReader(state, `state['${prefix}']`, platform.joinPath(resolved, MODEL_FILE)),
         );
     });
   } else {
@@ -727,11 +715,13 @@ export async function loadCheckpoint(
   const optimizer = into.optimizer;
   if (optimizer) {
     if (!info.optimizer)
-      throw new FormatError(`${join(resolved, CHECKPOINT_FILE)}: this checkpoint holds no optimiser state.`);
+      throw new FormatError(
+        `${platform.joinPath(resolved, CHECKPOINT_FILE)}: this checkpoint holds no optimiser state.`,
+      );
     const params = model.parameters();
     if (optimizer.parameters.length !== params.length || optimizer.parameters.some((p, i) => p !== params[i]))
       optimizer.attach(params);
-    const source = join(resolved, OPTIMIZER_FILE);
+    const source = platform.joinPath(resolved, OPTIMIZER_FILE);
     const contents = decodeSafetensors(files.get(OPTIMIZER_FILE)!, source);
     const made: Tensor[] = [];
     try {

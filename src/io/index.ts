@@ -1,8 +1,9 @@
 /**
  * io: saving and loading models (topology JSON + safetensors weights) in a folder, in the
  * browser's IndexedDB or as downloads, checkpoints that resume a run exactly, and the
- * safetensors reader/writer itself. A browser bundle that must not see Node modules imports
- * io/browser.js (and io/model-format.js) directly: their import graph holds none.
+ * safetensors reader/writer itself. Everything here bundles for browsers: the file functions
+ * go through '#platform' (src/platform/), which in a page says to use the IndexedDB, download
+ * and File functions of io/browser.ts instead.
  *
  *   await model.save('out/mlp');                 // or io.saveModel(net, 'out/mlp')
  *   const net = await io.loadModel('out/mlp');
@@ -71,14 +72,15 @@ export {
   listModelsInIndexedDB,
   deleteModelFromIndexedDB,
   downloadModel,
+  loadModelFromFiles,
+  loadModelWithInfoFromFiles,
   INDEXEDDB_NAME,
   type IndexedDBOptions,
   type StoredModelSummary,
   type Saveable,
 } from './browser.js';
-export { sha256Hex } from './sha256.js';
+export { sha256Hex } from '../platform/sha256.js';
 export { registerLayer, layerKinds, ConfigReader, type LayerEntry, type LayerContext } from './layers.js';
-export { writeFileAtomic } from './files.js';
 export {
   exportOnnx,
   importOnnx,

@@ -27,7 +27,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { describe, descentVersion, isPlainObject, parseJsonBytes } from './json.js';
 import { layerEntry, layerFromSpec, ConfigReader, type Budget } from './layers.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsContents } from './safetensors-codec.js';
-import { sha256Hex } from './sha256.js';
+import { sha256Hex } from '../platform/sha256.js';
 
 export const MODEL_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.safetensors';

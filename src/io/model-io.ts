@@ -12,11 +12,9 @@
  * not match — which loading reports instead of mixing them. In the browser, browser.ts
  * stores the same two files in IndexedDB or offers them as downloads.
  */
-import { statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { platform } from '#platform';
 import type { Layer } from '../nn/layer.js';
 import { ConfigError } from '../errors.js';
-import { readFileChecked, writeFileAtomic } from './files.js';
 import {
   decodeModel,
   encodeModel,
@@ -42,8 +40,8 @@ export async function saveModel(
   if (typeof dir !== 'string' || dir === '')
     throw new ConfigError('saveModel: dir must be a non-empty path.');
   const { json, weights, info } = await encodeModel(layer, options);
-  writeFileAtomic(join(dir, info.weights.file), weights);
-  writeFileAtomic(join(dir, MODEL_FILE), json);
+  platform.writeFileAtomic(platform.joinPath(dir, info.weights.file), weights);
+  platform.writeFileAtomic(platform.joinPath(dir, MODEL_FILE), json);
   return info;
 }
 
@@ -53,23 +51,15 @@ export async function saveModel(
  * whose weights file lies next to it.
  */
 function locateModel(path: string): { folder: string; jsonPath: string; modelFile: string } {
-  if (/\.json$/i.test(path) && isFile(path))
-    return { folder: dirname(path), jsonPath: path, modelFile: basename(path) };
-  return { folder: path, jsonPath: join(path, MODEL_FILE), modelFile: MODEL_FILE };
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
+  if (/\.json$/i.test(path) && platform.pathKind(path) === 'file')
+    return { folder: platform.dirName(path), jsonPath: path, modelFile: platform.baseName(path) };
+  return { folder: path, jsonPath: platform.joinPath(path, MODEL_FILE), modelFile: MODEL_FILE };
 }
 
 /** Reads the model description (only) of a model folder or file: topology, versions and metadata. */
 export function readModelInfo(path: string): ModelInfo {
   const { jsonPath } = locateModel(path);
-  return parseModelInfo(readFileChecked(jsonPath, 'model description', MAX_MODEL_JSON_BYTES), jsonPath);
+  return parseModelInfo(platform.readFile(jsonPath, 'model description', MAX_MODEL_JSON_BYTES), jsonPath);
 }
 
 /**
@@ -83,9 +73,13 @@ export function loadModelWithInfo(
   if (typeof path !== 'string' || path === '')
     throw new ConfigError('loadModel: dir must be a non-empty path.');
   const { folder, jsonPath, modelFile } = locateModel(path);
-  const json = readFileChecked(jsonPath, 'model description', MAX_MODEL_JSON_BYTES);
+  const json = platform.readFile(jsonPath, 'model description', MAX_MODEL_JSON_BYTES);
   const info = parseModelInfo(json, jsonPath);
-  const weights = readFileChecked(join(folder, info.weights.file), 'weights file', Number.MAX_SAFE_INTEGER);
+  const weights = platform.readFile(
+    platform.joinPath(folder, info.weights.file),
+    'weights file',
+    Number.MAX_SAFE_INTEGER,
+  );
   return decodeModel(json, weights, { ...options, source: folder, modelFile });
 }
 

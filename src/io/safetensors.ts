@@ -4,7 +4,7 @@
  */
 import type { DType } from '../backend/contract.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsContents } from './safetensors-codec.js';
-import { readFileChecked, writeFileAtomic } from './files.js';
+import { platform } from '#platform';
 
 export {
   encodeSafetensors,
@@ -16,7 +16,7 @@ export {
 
 /** Reads a .safetensors file (see decodeSafetensors). */
 export function readSafetensors(path: string): SafetensorsContents {
-  return decodeSafetensors(readFileChecked(path, 'safetensors file', Number.MAX_SAFE_INTEGER), path);
+  return decodeSafetensors(platform.readFile(path, 'safetensors file', Number.MAX_SAFE_INTEGER), path);
 }
 
 /** Writes a .safetensors file atomically (temporary file, fsync, rename). */
@@ -26,6 +26,6 @@ export function writeSafetensors(
   metadata: Record<string, string> = {},
 ): Uint8Array {
   const bytes = encodeSafetensors(tensors, metadata);
-  writeFileAtomic(path, bytes);
+  platform.writeFileAtomic(path, bytes);
   return bytes;
 }

@@ -43,13 +43,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 /**
  * A page script (default the WebGPU suite's) and everything it imports, as one ES module for
- * browsers. With `stubNode: false`, an import of a Node module anywhere in its graph fails
- * the build (for code that must run in browsers without stubs).
+ * browsers. The library itself needs nothing from Node (its host is '#platform', which
+ * resolves to src/platform/browser.ts here); the only shims are for the test modules'
+ * own imports of node:assert and node:test. Any other Node import fails the build.
  */
-export async function bundle(
-  entry = 'webgpu-entry.js',
-  options: { stubNode?: boolean } = {},
-): Promise<string> {
+export async function bundle(entry = 'webgpu-entry.js'): Promise<string> {
   const esbuild = await import('esbuild');
   const shims: Record<string, string> = {
     'node:assert/strict': join(here, 'shims/assert.js'),
@@ -64,25 +62,16 @@ export async function bundle(
     platform: 'browser',
     target: 'chrome113',
     logLevel: 'silent',
-    plugins:
-      (options.stubNode ?? true) === false
-        ? []
-        : [
-            {
-              name: 'node-builtins',
-              setup(build) {
-                build.onResolve({ filter: /^node:/ }, (args) =>
-                  shims[args.path] ? { path: shims[args.path] } : { path: args.path, namespace: 'node-stub' },
-                );
-                // Library modules that touch files (io/, data/ loaders) import node builtins; the
-                // page never calls them, so they get a stub whose every property is missing.
-                build.onLoad({ filter: /.*/, namespace: 'node-stub' }, (args) => ({
-                  contents: `module.exports = {}; // ${args.path} is not available in the browser`,
-                  loader: 'js',
-                }));
-              },
-            },
-          ],
+    plugins: [
+      {
+        name: 'test-shims',
+        setup(build) {
+          build.onResolve({ filter: /^node:(assert|test)/ }, (args) =>
+            shims[args.path] ? { path: shims[args.path] } : undefined,
+          );
+        },
+      },
+    ],
   });
   return result.outputFiles[0].text;
 }
@@ -137,6 +126,100 @@ export async function openPage(code: string, title = 'descent'): Promise<ServedP
     return { page, url, log, close };
   } catch (error) {
     await close();
+    throw error;
+  }
+}
+
+/** A file a site serves: its bytes (or text) and content type. */
+export interface SiteFile {
+  body: string | Uint8Array;
+  type: string;
+}
+
+/** The headers that make a page cross-origin isolated (SharedArrayBuffer, so wasm threads). */
+export const ISOLATION_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+};
+
+export interface Site {
+  /** The root address (http://127.0.0.1:<port>/). */
+  url: string;
+  /** Paths that were asked for and not served (404s). */
+  missing: string[];
+  close(): Promise<void>;
+}
+
+/** Serves `files` (by path, '/' for the page) on 127.0.0.1, optionally cross-origin isolated. */
+export async function serveSite(
+  files: Record<string, SiteFile>,
+  options: { isolated?: boolean } = {},
+): Promise<Site> {
+  const missing: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const file = files[path];
+    const headers: Record<string, string> = options.isolated ? { ...ISOLATION_HEADERS } : {};
+    if (!file) {
+      missing.push(path);
+      res.writeHead(404, headers).end();
+      return;
+    }
+    res.writeHead(200, { ...headers, 'content-type': file.type }).end(file.body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    missing,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * Opens `url` in a fresh headless Chromium, recording what the page printed, and every
+ * request that did not go to the page's own origin (blocked: the tests run offline).
+ */
+export async function openUrl(
+  url: string,
+): Promise<{
+  page: Page;
+  log: string[];
+  info: string[];
+  outside: string[];
+  failed: string[];
+  close(): Promise<void>;
+}> {
+  const browser = await launchChromium();
+  try {
+    const context = await browser.newContext({ acceptDownloads: true });
+    const origin = new URL(url).origin;
+    const outside: string[] = [];
+    const failed: string[] = [];
+    await context.route('**/*', (route) => {
+      const target = route.request().url();
+      if (target.startsWith(origin) || target.startsWith('data:') || target.startsWith('blob:'))
+        return route.continue();
+      outside.push(target);
+      return route.abort();
+    });
+    const page = await context.newPage();
+    const log: string[] = [];
+    const info: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') log.push(`console.${m.type()}: ${m.text()}`);
+      else info.push(m.text());
+    });
+    page.on('pageerror', (e) => log.push(`page error: ${e.message}`));
+    page.on('requestfailed', (r) => failed.push(`${r.url()} (${r.failure()?.errorText ?? 'failed'})`));
+    page.on('response', (r) => {
+      if (r.status() >= 400) failed.push(`${r.url()} (HTTP ${r.status()})`);
+    });
+    await page.goto(url);
+    return { page, log, info, outside, failed, close: () => browser.close().catch(() => undefined) };
+  } catch (error) {
+    await browser.close().catch(() => undefined);
     throw error;
   }
 }

@@ -17,7 +17,7 @@ import { noGrad } from '../../src/autograd/tape.js';
 import { downloadModel, saveModelToIndexedDB } from '../../src/io/browser.js';
 import { loadModel, loadModelWithInfo, readModelInfo, saveModel } from '../../src/io/model-io.js';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
-import { sha256Hex } from '../../src/io/sha256.js';
+import { sha256Hex } from '../../src/platform/sha256.js';
 import * as nn from '../../src/nn/index.js';
 import { fromArray } from '../../src/tensor/creation.js';
 import { setSeed } from '../../src/tensor/random.js';
@@ -43,8 +43,8 @@ function predict(net: nn.Layer): number[] {
 }
 
 test('browser io: src/io/browser.ts and the page script bundle for browsers without any Node module', async () => {
-  // bundle() with stubNode false fails on the first node: import anywhere in the graph.
-  const code = await bundle('io-entry.js', { stubNode: false });
+  // bundle() fails on the first node: import anywhere in the graph (test shims aside).
+  const code = await bundle('io-entry.js');
   assert.ok(code.includes('descent-model-record'));
   assert.ok(!/from\s*["']node:/.test(code));
 });
@@ -122,7 +122,7 @@ if (missing) {
   let served: ServedPage | null = null;
   let startError: unknown = null;
   try {
-    served = await openPage(await bundle('io-entry.js', { stubNode: false }), 'descent io');
+    served = await openPage(await bundle('io-entry.js'), 'descent io');
   } catch (error) {
     startError = error;
   }

@@ -22,7 +22,7 @@ const INPUT = (() => {
 })();
 
 test('browser onnx: src/io/onnx and the page script bundle for browsers without any Node module', async () => {
-  const code = await bundle('onnx-entry.js', { stubNode: false });
+  const code = await bundle('onnx-entry.js');
   assert.ok(!/from\s*["']node:/.test(code));
   assert.ok(code.includes('ModelProto'), 'the ONNX schema is in the bundle');
 });
@@ -35,7 +35,7 @@ if (missing) {
     let served: ServedPage | null = null;
     after(() => served?.close());
     const call = async <K extends keyof OnnxPage>(name: K, ...args: Parameters<OnnxPage[K]>) => {
-      served ??= await openPage(await bundle('onnx-entry.js', { stubNode: false }), 'descent onnx');
+      served ??= await openPage(await bundle('onnx-entry.js'), 'descent onnx');
       const s = served;
       await s.page.waitForFunction(() => 'descentOnnx' in globalThis, undefined, { timeout: 60_000 });
       try {

@@ -161,6 +161,13 @@ export class WasmBackend implements Backend {
       shared && threads > 1
         ? new ThreadPool(module, memory, (bytes) => this.heap.alloc(bytes).ptr, scratchBytes, threads - 1)
         : null;
+    if (!shared && threads > 1 && !nodeProcess()) {
+      // The one line a page gets about it: shared memory needs cross-origin isolation.
+      console.info(
+        `descent: the wasm backend runs on 1 thread of ${threads}: this page is not cross-origin isolated ` +
+          '(serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp to use them all).',
+      );
+    }
   }
 
   /** Sets how many threads kernels may use (1 = the calling thread only); returns the previous limit. */
@@ -177,6 +184,20 @@ export class WasmBackend implements Backend {
     const want = Math.min(this.pool.size, this.threadLimit - 1);
     const probe = new Int32Array(new SharedArrayBuffer(4));
     while (this.pool.readyWorkers() < want && Date.now() < end) Atomics.wait(probe, 0, 0, 2);
+    return this.pool.readyWorkers();
+  }
+
+  /**
+   * Resolves once the worker threads have started (or after `timeoutMs`) with how many did,
+   * yielding to the event loop while it waits: a browser starts a worker only when the
+   * thread that created it lets its tasks run, which a synchronous training loop never does.
+   */
+  async workersStarted(timeoutMs = 2000): Promise<number> {
+    if (!this.pool) return 0;
+    const end = Date.now() + timeoutMs;
+    const want = Math.min(this.pool.size, this.threadLimit - 1);
+    while (this.pool.readyWorkers() < want && Date.now() < end)
+      await new Promise((resolve) => setTimeout(resolve, 2));
     return this.pool.readyWorkers();
   }
 

@@ -15,6 +15,7 @@
  */
 import { DescentError } from '../../errors.js';
 import * as modules from './generated/modules.js';
+import { platform } from '#platform';
 
 /** The exports of assembly/index.ts. Pointers are byte offsets into the memory. */
 export interface WasmExports {
@@ -131,19 +132,10 @@ function envFlag(name: string): string | undefined {
   return nodeProcess()?.env?.[name];
 }
 
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const NodeBuffer = (globalThis as { Buffer?: { from(s: string, e: string): Uint8Array } }).Buffer;
-  if (NodeBuffer) return new Uint8Array(NodeBuffer.from(text, 'base64'));
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
 const bytesCache = new Map<Variant, Uint8Array<ArrayBuffer>>();
 function bytesOf(variant: Variant): Uint8Array<ArrayBuffer> {
   let bytes = bytesCache.get(variant);
-  if (!bytes) bytesCache.set(variant, (bytes = decodeBase64(modules[variant])));
+  if (!bytes) bytesCache.set(variant, (bytes = platform.fromBase64(modules[variant])));
   return bytes;
 }
 

@@ -2,8 +2,8 @@
  * SHA-256 (FIPS 180-4) in plain TypeScript, synchronous, for the code shared by Node and the
  * browser: model.json records the hash of its weights file, and both sides must compute and
  * check it the same way (Web Crypto's digest is asynchronous and absent outside secure
- * contexts; node:crypto is absent in the browser). Node-only code (checkpoints, downloads)
- * keeps using node:crypto, which gives the same digests.
+ * contexts; node:crypto is absent in the browser). The browser platform hashes with it; the
+ * Node platform uses node:crypto, which gives the same digests faster.
  *
  *   for each 64-byte block: w[0..15] = the block's big-endian words,
  *     w[t] = σ₁(w[t−2]) + w[t−7] + σ₀(w[t−15]) + w[t−16]

@@ -1,0 +1,104 @@
+/**
+ * The browser host (what bundlers take for '#platform' in a page or a worker): no Node
+ * built-ins. A page has no file system, so the functions that read or write folders throw a
+ * PlatformError naming what to use instead; paths are plain '/'-separated strings;
+ * compression comes from fflate (synchronous, streaming, so a bomb stops at its limit) and
+ * hashing from our own SHA-256.
+ */
+import { Gunzip, gzipSync } from 'fflate';
+import { PlatformError } from '../errors.js';
+import { TEMP_PREFIX, type GunzipOutcome, type Platform } from './contract.js';
+import { sha256Hex } from './sha256.js';
+
+const ALTERNATIVES =
+  'in a web page, read a File or Blob (data.readLabelledCsvBlob, data.readIdxBlob, io.loadModelFromFiles) ' +
+  'and save with io.saveModelToIndexedDB or io.downloadModel';
+
+function noFiles(action: string, path: string): never {
+  throw new PlatformError(`Cannot ${action} '${path}': there is no file system here; ${ALTERNATIVES}.`);
+}
+
+function normalise(parts: string[]): string {
+  const absolute = parts.length > 0 && parts[0].startsWith('/');
+  const out: string[] = [];
+  for (const part of parts.join('/').split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..' && out.length > 0 && out[out.length - 1] !== '..') out.pop();
+    else if (part !== '..' || !absolute) out.push(part);
+  }
+  const joined = out.join('/');
+  return absolute ? `/${joined}` : joined || '.';
+}
+
+function dirName(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  const cut = trimmed.lastIndexOf('/');
+  if (cut < 0) return '.';
+  return cut === 0 ? '/' : trimmed.slice(0, cut);
+}
+
+/** fflate's streaming inflater, fed in slices so that the limit is checked as output appears. */
+function gunzip(bytes: Uint8Array, maxBytes: number): GunzipOutcome {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let over = false;
+  let ended = false;
+  const inflater = new Gunzip((chunk, final) => {
+    total += chunk.length;
+    if (total > maxBytes) over = true;
+    else chunks.push(chunk);
+    if (final) ended = true;
+  });
+  const SLICE = 1 << 16;
+  try {
+    for (let at = 0; at < bytes.length && !over; at += SLICE)
+      inflater.push(bytes.subarray(at, Math.min(bytes.length, at + SLICE)), at + SLICE >= bytes.length);
+  } catch (error) {
+    // fflate's code 0 is "unexpected EOF": the input ends inside the stream.
+    if ((error as { code?: number }).code !== 0 || over)
+      throw new Error((error as Error).message, { cause: error });
+  }
+  if (over) return { kind: 'too-large' };
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return ended ? { kind: 'complete', bytes: out } : { kind: 'truncated', bytes: out };
+}
+
+let tempCounter = 0;
+
+export const platform: Platform = {
+  name: 'browser',
+  readFile: (path) => noFiles('read', path),
+  readTextIfExists: () => null,
+  writeFileAtomic: (path) => noFiles('write', path),
+  writeNewFile: (path) => noFiles('write', path),
+  makeDir: (path) => noFiles('create the folder', path),
+  removeTree: (path) => noFiles('remove', path),
+  removeDirAtomic: (path) => noFiles('remove', path),
+  rename: (from) => noFiles('rename', from),
+  listDir: (dir) => noFiles('list', dir),
+  pathKind: () => null,
+  fsyncDir: () => {},
+  tempNameFor: (path) => `${dirName(path)}/${TEMP_PREFIX}${path.split('/').pop()}-${++tempCounter}`,
+  joinPath: (...parts) => normalise(parts),
+  dirName,
+  baseName: (path) => path.replace(/\/+$/, '').split('/').pop() ?? '',
+  isAbsolutePath: (path) => path.startsWith('/'),
+  homeDir: () => '/',
+  processId: () => 0,
+  isProcessAlive: () => false,
+  env: () => ({}),
+  gunzip,
+  gzip: (bytes) => gzipSync(bytes),
+  fromBase64(text) {
+    const binary = atob(text);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  },
+  sha256Hex,
+};

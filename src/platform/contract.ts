@@ -1,0 +1,82 @@
+/**
+ * The host, behind one small contract: files, paths, compression, hashing and the
+ * environment. Everything else in descent is the same code in Node and in a page; only
+ * `platform/node.ts` touches Node's built-ins, and `platform/browser.ts` is what a bundler
+ * takes for a browser. Modules import the host as `'#platform'`, which package.json's
+ * `imports` field resolves by condition:
+ *
+ *   "#platform": { "node": "./dist/src/platform/node.js", "default": "./dist/src/platform/browser.js" }
+ *
+ * so `import … from 'descent'` bundles for browsers (esbuild, Vite, webpack) with no
+ * aliases and no Node built-ins, and Node keeps reading and writing folders. In a page the
+ * file functions throw a PlatformError that says what to use instead (a File or Blob
+ * reader, IndexedDB, a download) — a browser has no file system to give them.
+ */
+
+/** What one gunzip produced (see `Platform.gunzip`). */
+export type GunzipOutcome =
+  /** The whole gzip stream, checksum included, within the limit. */
+  | { kind: 'complete'; bytes: Uint8Array }
+  /** The input ended inside the stream: what it holds so far (never more than the limit). */
+  | { kind: 'truncated'; bytes: Uint8Array }
+  /** The output would pass the limit; decompression stopped there. */
+  | { kind: 'too-large' };
+
+/** What is at a path. */
+export type PathKind = 'file' | 'directory' | 'other' | null;
+
+export interface Platform {
+  readonly name: 'node' | 'browser';
+
+  /**
+   * A whole file's bytes, refusing files over `maxBytes` before allocating (a wrong path to
+   * a huge file fails fast). Errors are FormatErrors naming the path and `what` it is, with
+   * the system's `code` (ENOENT, EACCES…) when opening failed.
+   */
+  readFile(path: string, what: string, maxBytes?: number): Uint8Array;
+  /** A small UTF-8 file, or null when it cannot be read. */
+  readTextIfExists(path: string): string | null;
+  /** Replaces `path` atomically: a temporary file, fsync, rename, fsync of the folder. */
+  writeFileAtomic(path: string, data: Uint8Array | string): void;
+  /** Writes a new file (failing if it exists) and fsyncs it. */
+  writeNewFile(path: string, data: Uint8Array | string): void;
+  /** Creates a folder and its parents (no error when it exists). */
+  makeDir(path: string): void;
+  /** Deletes a file or folder tree; nothing happens when it is absent. */
+  removeTree(path: string): void;
+  /** Removes a folder so that no half-deleted copy keeps its name (rename, then delete). */
+  removeDirAtomic(dir: string): void;
+  rename(from: string, to: string): void;
+  /** The names in a folder (not sorted). */
+  listDir(dir: string): string[];
+  pathKind(path: string): PathKind;
+  /** Flushes a folder's entries (new names, renames) to disk where the platform allows it. */
+  fsyncDir(dir: string): void;
+  /** A fresh temporary name next to `path`, starting with TEMP_PREFIX. */
+  tempNameFor(path: string): string;
+
+  joinPath(...parts: string[]): string;
+  dirName(path: string): string;
+  baseName(path: string): string;
+  isAbsolutePath(path: string): boolean;
+  homeDir(): string;
+  /** This process's id (0 in a page) and whether another process is still running. */
+  processId(): number;
+  isProcessAlive(pid: number): boolean;
+  /** The process environment (empty in a page). */
+  env(): Readonly<Record<string, string | undefined>>;
+
+  /**
+   * Decompresses gzip data (several members are concatenated), never producing more than
+   * `maxBytes`: a decompression bomb stops at the limit instead of exhausting memory.
+   * Throws an Error whose message says what is wrong for data that is not gzip.
+   */
+  gunzip(bytes: Uint8Array, maxBytes: number): GunzipOutcome;
+  gzip(bytes: Uint8Array): Uint8Array;
+  /** Bytes from base64 text (embedded assets: the wasm modules, the bundled digits). */
+  fromBase64(text: string): Uint8Array<ArrayBuffer>;
+  sha256Hex(bytes: Uint8Array): string;
+}
+
+/** The prefix of every temporary file or folder that descent writes (skipped by every reader). */
+export const TEMP_PREFIX = '.tmp-';
