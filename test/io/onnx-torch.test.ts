@@ -58,6 +58,22 @@ for (const name of ['mlp', 'lenet5', 'bn-cnn', 'skip']) {
       net.dispose();
     });
 
+    test('on the wasm backend too (the same ops, another backend): the same outputs', () => {
+      setBackend('wasm');
+      try {
+        const { bytes, fixture } = load(name);
+        const net = importOnnx(bytes);
+        const got = predict(net, Float32Array.from(fixture.input.data), fixture.input.shape);
+        assert.ok(
+          maxError(got, fixture.output.data) <= TOL,
+          `wasm differs from PyTorch by ${maxError(got, fixture.output.data)}`,
+        );
+        net.dispose();
+      } finally {
+        setBackend('cpu');
+      }
+    });
+
     const { fixture } = load(name);
     if (!fixture.finetune) return;
     test("fine-tuned with SGD, it follows PyTorch's losses step by step, and saves and loads", async () => {

@@ -119,7 +119,6 @@ export function readTensorProto(t: OnnxTensorProto, where: string): HostArray {
   const shape = checkDims(t.dims, where);
   const count = sizeOf(shape);
   const raw = t.rawData;
-  const out = type === 'float64' || type === 'int' ? new Float64Array(0) : new Float32Array(0);
   const need = (have: number, what: string) => {
     if (have !== count) {
       throw new FormatError(
@@ -167,7 +166,7 @@ export function readTensorProto(t: OnnxTensorProto, where: string): HostArray {
       values = t.int32Data;
       need(values.length, 'int32_data');
   }
-  const data = out instanceof Float32Array ? new Float32Array(count) : new Float64Array(count);
+  const data = type === 'float32' ? new Float32Array(count) : new Float64Array(count);
   for (let i = 0; i < count; i++) data[i] = values[i];
   if (type === 'int' && onnxType === ONNX_DTYPE.BOOL)
     for (let i = 0; i < count; i++) data[i] = data[i] ? 1 : 0;
