@@ -610,3 +610,82 @@ test('importOnnx: a valid file takes at most twice its size to decode (1M float_
   // No node reads 'w', so the graph has no outputs: refused — after decoding all of it, within budget.
   assert.ok(error instanceof FormatError && /the graph has no outputs/.test(error.message), String(error));
 });
+
+// ---- the onnxGraph layer in model.json -----------------------------------------------------------
+
+/** Every [path, value] of a JSON tree, for picking a place to damage. */
+function places(
+  value: unknown,
+  path: (string | number)[] = [],
+  out: Array<(string | number)[]> = [],
+): Array<(string | number)[]> {
+  out.push(path);
+  if (Array.isArray(value)) value.forEach((v, i) => places(v, [...path, i], out));
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) places(v, [...path, k], out);
+  return out;
+}
+
+function replaced(value: unknown, path: readonly (string | number)[], by: unknown, remove: boolean): unknown {
+  if (path.length === 0) return by;
+  const copy = (Array.isArray(value) ? [...value] : { ...(value as Record<string, unknown>) }) as Record<
+    string | number,
+    unknown
+  >;
+  const [head, ...rest] = path;
+  if (rest.length === 0 && remove) {
+    if (Array.isArray(copy)) (copy as unknown[]).splice(head as number, 1);
+    else delete copy[head];
+  } else copy[head] = replaced(copy[head], rest, by, remove);
+  return copy;
+}
+
+test("decodeModel: an imported graph's model.json, damaged at a random place (2,000 times), loads or is refused by name", async () => {
+  setBackend('cpu');
+  const { encodeModel, decodeModel } = await import('../../src/io/model-format.js');
+  const bytes = new Uint8Array(
+    readFileSync(new URL('../../../test/fixtures/onnx-torch/bn-cnn.onnx', import.meta.url)),
+  );
+  const net = importOnnx(bytes, { name: 'bn' });
+  const { json, weights } = await encodeModel(net);
+  net.dispose();
+  const tree = JSON.parse(json) as Record<string, unknown>;
+  const all = places(tree.topology).map((p) => ['topology', ...p]);
+  const junk = fc.oneof(
+    fc.constantFrom(
+      null,
+      -1,
+      0,
+      1.5,
+      2 ** 31,
+      2 ** 53 + 2,
+      'Infinity',
+      'NaN',
+      '',
+      'Conv',
+      'tensor',
+      [],
+      {},
+      [1, 2],
+      { type: 'int', value: 3 },
+    ),
+    fc.jsonValue({ maxDepth: 2 }),
+  );
+  let loaded = 0;
+  fc.assert(
+    fc.property(fc.nat(all.length - 1), junk, fc.boolean(), (i, value, remove) => {
+      const damaged = JSON.stringify(replaced(tree, all[i], value, remove));
+      try {
+        decodeModel(damaged, weights, { checkIntegrity: false }).layer.dispose();
+        loaded++;
+      } catch (error) {
+        named(
+          error,
+          `model.json damaged at ${all[i].join('.')} with ${JSON.stringify(value)}${remove ? ' (removed)' : ''}`,
+        );
+      }
+    }),
+    { seed: SEED + 3, numRuns: runs(2000) },
+  );
+  assert.ok(loaded > 0, 'some damage is harmless (a name, a producer string)');
+});
