@@ -181,9 +181,7 @@ export async function serveSite(
  * Opens `url` in a fresh headless Chromium, recording what the page printed, and every
  * request that did not go to the page's own origin (blocked: the tests run offline).
  */
-export async function openUrl(
-  url: string,
-): Promise<{
+export async function openUrl(url: string): Promise<{
   page: Page;
   log: string[];
   info: string[];
