@@ -8,6 +8,10 @@
  *   online (SGD):    for one point x with nearest centre c,  μ_c ← μ_c + η (x − μ_c),
  *                    a stochastic gradient step on ½‖x − μ_c‖²; with η = 1/n_c (the number of
  *                    points c has taken so far) μ_c is the running mean of its points (MacQueen).
+ *   mini-batch:      the same step for a random batch of b points at a time (Sculley, 2010).
+ *
+ * J has local minima, so each also depends on where it starts: `kmeansSeedSpread` runs all
+ * three from many random starts.
  */
 import { ConfigError } from '../errors.js';
 import { Rng } from '../tensor/random.js';
@@ -166,17 +170,148 @@ export function kmeansOnline(
   return run;
 }
 
+/**
+ * Mini-batch K-means (Sculley, 2010): each iteration takes b points drawn at random, finds
+ * their nearest centres with the centres as they stand, then moves each centre towards each
+ * of its points with the per-centre rate η = 1/nₖ (nₖ: points that centre has taken so far) —
+ * a stochastic gradient step on J averaged over a small batch, between the batch and the
+ * online algorithm. The cost is sampled `samplesPerPass` times a pass (a pass: N/b iterations).
+ */
+export function kmeansMiniBatch(
+  data: KMeansData,
+  k: number,
+  passes: number,
+  options: { batchSize?: number; seed?: number; samplesPerPass?: number } = {},
+): KMeansRun {
+  const { batchSize = 20, seed = 1, samplesPerPass = 10 } = options;
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new ConfigError(`kmeansMiniBatch: batchSize must be a positive integer, got ${batchSize}.`);
+  const { points } = data;
+  const n = points.length / 2;
+  const rng = new Rng(seed);
+  const centres = initialCentres(points, k, rng);
+  // The starting point counts as one point taken, as in the online version (else η = 1 first).
+  const taken = new Int32Array(k).fill(1);
+  const run: KMeansRun = {
+    name: `mini-batch (b = ${batchSize})`,
+    passes: [0],
+    cost: [kmeansCost(points, centres)],
+    centres: [],
+  };
+  const perPass = Math.max(1, Math.round(n / batchSize));
+  const every = Math.max(1, Math.floor(perPass / samplesPerPass));
+  const batch = new Int32Array(batchSize);
+  const assigned = new Int32Array(batchSize);
+  for (let it = 1; it <= passes * perPass; it++) {
+    for (let j = 0; j < batchSize; j++) {
+      batch[j] = rng.int(n);
+      assigned[j] = nearest(points, batch[j], centres, k);
+    }
+    for (let j = 0; j < batchSize; j++) {
+      const c = assigned[j];
+      const eta = 1 / ++taken[c];
+      centres[2 * c] += eta * (points[2 * batch[j]] - centres[2 * c]);
+      centres[2 * c + 1] += eta * (points[2 * batch[j] + 1] - centres[2 * c + 1]);
+    }
+    if (it % every === 0 || it === passes * perPass) {
+      run.passes.push(it / perPass);
+      run.cost.push(kmeansCost(points, centres));
+    }
+  }
+  run.centres = asPairs(centres);
+  return run;
+}
+
+/** The method names of the seed spread, in the order of `KMeansSpread.methods`. */
+export const kmeansMethods = ['batch', 'online', 'minibatch'] as const;
+
+export interface KMeansSpread {
+  seeds: number[];
+  methods: Array<{
+    method: (typeof kmeansMethods)[number];
+    name: string;
+    /** J after the last pass, per seed. */
+    final: number[];
+    /** The cost at each of `passes` (shared by the methods), per seed, and its min/mean/max over seeds. */
+    curves: number[][];
+    min: number[];
+    mean: number[];
+    max: number[];
+  }>;
+  /** Where the curves are sampled: every pass for all three methods. */
+  passes: number[];
+  /** J at the true centres, for reference. */
+  atTrueCentres: number;
+}
+
+/**
+ * Run-to-run spread: the same data, a different random start (k data points) per seed, for
+ * the batch, online and mini-batch algorithms. K-means has local minima — two centres sharing
+ * a blob while another blob has none — and which one a run finds depends on its start.
+ */
+export function kmeansSeedSpread(
+  data: KMeansData,
+  k: number,
+  passes: number,
+  seeds: readonly number[],
+  options: { batchSize?: number } = {},
+): KMeansSpread {
+  const grid = Array.from({ length: passes + 1 }, (_, p) => p);
+  const at = (run: KMeansRun) =>
+    grid.map((p) => {
+      // The last sample at or before pass p (every method samples at the whole passes).
+      let best = 0;
+      for (let i = 0; i < run.passes.length; i++) if (run.passes[i] <= p + 1e-9) best = i;
+      return run.cost[best];
+    });
+  const runsOf = (method: (typeof kmeansMethods)[number], seed: number) =>
+    method === 'batch'
+      ? kmeansBatch(data, k, passes, seed)
+      : method === 'online'
+        ? kmeansOnline(data, k, passes, { seed, lr: 'running-mean' })
+        : kmeansMiniBatch(data, k, passes, { seed, batchSize: options.batchSize });
+  const methods = kmeansMethods.map((method) => {
+    const runs = seeds.map((seed) => runsOf(method, seed));
+    const curves = runs.map(at);
+    return {
+      method,
+      name: runs[0].name,
+      final: runs.map((r) => r.cost[r.cost.length - 1]),
+      curves,
+      min: grid.map((_, i) => Math.min(...curves.map((c) => c[i]))),
+      mean: grid.map((_, i) => curves.reduce((s, c) => s + c[i], 0) / curves.length),
+      max: grid.map((_, i) => Math.max(...curves.map((c) => c[i]))),
+    };
+  });
+  return {
+    seeds: [...seeds],
+    methods,
+    passes: grid,
+    atTrueCentres: kmeansCost(data.points, Float64Array.from(data.trueCentres.flat())),
+  };
+}
+
 export interface KMeansStudy {
   data: KMeansData;
   k: number;
+  /** Batch, online (η = 1/nₖ), online (constant η) and mini-batch, from the same start. */
   runs: KMeansRun[];
+  /** The spread over seeds (absent when no seeds were asked for). */
+  spread?: KMeansSpread;
 }
 
-/** Batch vs online K-means on the same blobs and the same starting centres. */
+/** Batch, online and mini-batch K-means on the same blobs and the same starting centres. */
 export function kmeansStudy(
-  options: { k?: number; count?: number; passes?: number; seed?: number } = {},
+  options: {
+    k?: number;
+    count?: number;
+    passes?: number;
+    seed?: number;
+    seeds?: number;
+    batchSize?: number;
+  } = {},
 ): KMeansStudy {
-  const { k = 4, count = 400, passes = 10, seed = 1 } = options;
+  const { k = 4, count = 400, passes = 10, seed = 1, seeds = 20, batchSize = 20 } = options;
   const data = blobs({ k, count, seed });
   return {
     data,
@@ -185,6 +320,18 @@ export function kmeansStudy(
       kmeansBatch(data, k, passes, seed),
       kmeansOnline(data, k, passes, { seed, lr: 'running-mean' }),
       kmeansOnline(data, k, passes, { seed, lr: 0.05 }),
+      kmeansMiniBatch(data, k, passes, { seed, batchSize }),
     ],
+    ...(seeds > 0
+      ? {
+          spread: kmeansSeedSpread(
+            data,
+            k,
+            passes,
+            Array.from({ length: seeds }, (_, i) => seed * 1000 + i),
+            { batchSize },
+          ),
+        }
+      : {}),
   };
 }

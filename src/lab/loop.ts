@@ -3,7 +3,7 @@
  * Optimizer) written out so that an experiment can look between backward and the update —
  * gradient norms per layer, clipping — and read the loss after every step.
  *
- *   for each epoch: shuffle (seeded); for each mini-batch:
+ *   for each epoch: shuffle (seeded; or keep a fixed order); for each mini-batch:
  *     zeroGrad; C = loss(net(x), y); backward; inspect(∇); θ ← θ + update(∇)
  *
  * It is synchronous (it reads values with dataSync, which the cpu and wasm backends
@@ -48,6 +48,11 @@ export interface LoopOptions {
   /** Stop after this many steps, even mid-epoch. */
   maxSteps?: number;
   rng?: Rng;
+  /**
+   * Reshuffle the samples every epoch (default true). false presents them in the dataset's
+   * own order, the same every epoch (the fixed order the lectures warn about).
+   */
+  shuffle?: boolean;
   /** Called after backward and before the update (read or rescale gradients here); 'stop' ends training. */
   afterBackward?: (view: StepView) => void | 'stop';
   /** Called at the end of every epoch (after the last update of the epoch). */
@@ -92,7 +97,10 @@ export function trainLoop(options: LoopOptions): LoopResult {
   const started = performance.now();
   try {
     outer: for (let epoch = 0; epoch < epochs; epoch++) {
-      const order = rng.permutation(data.length);
+      const order =
+        options.shuffle === false
+          ? Int32Array.from({ length: data.length }, (_, i) => i)
+          : rng.permutation(data.length);
       for (let start = 0; start < order.length; start += batchSize) {
         if (step >= maxSteps) break outer;
         const idx = order.subarray(start, Math.min(order.length, start + batchSize));

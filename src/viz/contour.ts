@@ -25,6 +25,11 @@ export interface OverlayPath {
   note?: string;
   /** Fixed colour (default: the palette, by position). */
   color?: string;
+  /**
+   * The legend entry this path belongs to (default: its own name and note). Paths sharing a
+   * group share one colour and one legend entry — many starts ending in the same minimum.
+   */
+  group?: string;
 }
 
 /** The colour each path is drawn in: its own, or the palette's by position. */
@@ -115,16 +120,20 @@ export function contourChart(options: ContourOptions): ChartSpec {
     options.logLevels ?? false,
   );
   const paths = options.paths ?? [];
-  const names = paths.map((p) => (p.note ? `${p.name} (${p.note})` : p.name));
+  // Each path is drawn as its own line (key); its colour and legend entry come from its name.
+  const names = paths.map((p) => p.group ?? (p.note ? `${p.name} (${p.note})` : p.name));
   const pathRows = paths.flatMap((p, k) =>
     p.points
       .filter((pt) => pt.every(Number.isFinite))
-      .map((pt, i) => ({ name: names[k], i, x: pt[0], y: pt[1] })),
+      .map((pt, i) => ({ key: k, name: names[k], i, x: pt[0], y: pt[1] })),
   );
   const ends = paths.flatMap((p, k) => {
     const pts = p.points.filter((pt) => pt.every(Number.isFinite));
     return pts.length > 0 ? [{ name: names[k], x: pts[pts.length - 1][0], y: pts[pts.length - 1][1] }] : [];
   });
+  const legendNames = [...new Set(names)];
+  const allColors = pathColors(paths);
+  const legendColors = legendNames.map((n) => allColors[names.indexOf(n)]);
   const start = paths.find((p) => p.points.length > 0)?.points[0];
   const title = options.subtitle
     ? { text: options.title, subtitle: options.subtitle }
@@ -160,7 +169,7 @@ export function contourChart(options: ContourOptions): ChartSpec {
     },
     {
       type: 'group',
-      from: { facet: { name: 'onePath', data: 'paths', groupby: 'name' } },
+      from: { facet: { name: 'onePath', data: 'paths', groupby: 'key' } },
       clip: true,
       encode: { enter: { width: { signal: 'width' }, height: { signal: 'height' } } },
       marks: [
@@ -282,7 +291,7 @@ export function contourChart(options: ContourOptions): ChartSpec {
         range: { scheme: options.scheme ?? 'lightgreyteal' },
         reverse: false,
       },
-      { name: 'color', type: 'ordinal', domain: names, range: pathColors(paths) },
+      { name: 'color', type: 'ordinal', domain: legendNames, range: legendColors },
     ],
     axes: [
       { orient: 'bottom', scale: 'x', title: options.xTitle ?? 'x', grid: false },

@@ -18,31 +18,10 @@ import { animatedContour } from './animate.js';
 import { heatmapChart, histogramGrid, lineChart, type Series } from './charts.js';
 import { contourChart, type ContourOptions } from './contour.js';
 import { surfaceChart } from './surface.js';
-import { palette, renderChart, type ChartSpec, type RenderedChart } from './render.js';
-import type { ReportFigure } from './report.js';
+import { palette } from './render.js';
+import { short, sig, type Figure } from './figure.js';
 
-/** A figure before rendering: a chart (or an SVG maker, for animations) with its words. */
-export interface Figure {
-  id: string;
-  title: string;
-  caption: string;
-  chart?: ChartSpec;
-  render?: () => Promise<RenderedChart>;
-}
-
-export async function renderFigure(figure: Figure): Promise<ReportFigure> {
-  const { svg, series } = figure.render ? await figure.render() : await renderChart(figure.chart!);
-  return { id: figure.id, title: figure.title, caption: figure.caption, svg, series };
-}
-
-const sig = (v: number, digits = 2) =>
-  Number.isFinite(v) ? Number(v.toPrecision(digits)).toString() : String(v);
-
-/** A compact number: 2 significant digits, in exponent form when very large or small. */
-const short = (v: number) =>
-  Number.isFinite(v) && v !== 0 && (Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3)
-    ? v.toExponential(1).replace('e+', 'e')
-    : sig(v);
+export { renderFigure, type Figure } from './figure.js';
 
 function pathLabel(t: Trajectory): string {
   return `${t.optimizer} (η = ${sig(t.lr)})`;

@@ -5,6 +5,15 @@
  */
 import { escapeXml } from './render.js';
 
+/** A small table of the numbers behind a figure (e.g. the lecture's θ₁ against J(θ₁)). */
+export interface FigureTable {
+  columns: readonly string[];
+  /** Rows of cells; numbers are written with `digits` significant digits. */
+  rows: ReadonlyArray<ReadonlyArray<string | number>>;
+  /** Significant digits for numeric cells (default 4). */
+  digits?: number;
+}
+
 export interface ReportFigure {
   /** Anchor id and file stem (e.g. 'optimizers-beale'). */
   id: string;
@@ -17,6 +26,8 @@ export interface ReportFigure {
    * figure as data-series (JSON) for scripts and tests that check the page.
    */
   series?: readonly string[];
+  /** A table written under the chart. */
+  table?: FigureTable;
 }
 
 export interface ReportSection {
@@ -42,6 +53,23 @@ function inlineSvg(svg: string): string {
       (_m, attrs: string, w: string, h: string) =>
         `<svg${attrs} width="${w}" height="${h}" style="max-width:100%;height:auto"`,
     );
+}
+
+function cell(value: string | number, digits: number): string {
+  if (typeof value === 'string') return escapeXml(value);
+  return Number.isFinite(value) ? String(Number(value.toPrecision(digits))).replace('-', '−') : String(value);
+}
+
+function tableHtml(table: FigureTable): string {
+  const digits = table.digits ?? 4;
+  const head = table.columns.map((c) => `<th>${escapeXml(c)}</th>`).join('');
+  const body = table.rows
+    .map(
+      (row) =>
+        `<tr>${row.map((v) => `<td${typeof v === 'number' ? ' class="num"' : ''}>${cell(v, digits)}</td>`).join('')}</tr>`,
+    )
+    .join('\n');
+  return `<table class="numbers"><thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>`;
 }
 
 function paragraphs(text: string): string {
@@ -74,7 +102,7 @@ export function reportHtml(options: ReportOptions): string {
             f,
           ) => `<figure id="${escapeXml(f.id)}"${f.series ? ` data-series="${escapeXml(JSON.stringify(f.series))}"` : ''}>
 <h3>${escapeXml(f.title)}</h3>
-<div class="chart">${inlineSvg(f.svg)}</div>
+<div class="chart">${inlineSvg(f.svg)}</div>${f.table ? `\n${tableHtml(f.table)}` : ''}
 <figcaption>${paragraphs(f.caption)}</figcaption>
 </figure>`,
         )
@@ -102,6 +130,9 @@ ${figures}
   figcaption p { margin: 0.4em 0; }
   .chart { overflow-x: auto; }
   .count { color: #888; }
+  table.numbers { border-collapse: collapse; margin: 0.6em 0; font-size: 0.92em; }
+  table.numbers th, table.numbers td { border-bottom: 1px solid #ddd; padding: 0.2em 0.9em; text-align: left; }
+  table.numbers td.num { text-align: right; font-variant-numeric: tabular-nums; }
   footer { color: #777; font-size: 0.85em; margin-top: 3em; border-top: 1px solid #ddd; padding-top: 0.5em; }
 </style>
 </head>
