@@ -29,8 +29,9 @@ export interface ImageGridOptions {
   panels: readonly ImagePanel[];
   rowOrder?: readonly string[];
   columnOrder?: readonly string[];
-  /** Drawn size of each panel in pixels (default 64). */
+  /** Drawn size of each panel in pixels (default 64); panelHeight sets a different height. */
   panelSize?: number;
+  panelHeight?: number;
   /** Legend titles of the two scales. */
   signedTitle?: string;
   intensityTitle?: string;
@@ -117,7 +118,7 @@ export function imageGrid(options: ImageGridOptions): ChartSpec {
           type: 'quantitative',
           title: options.signedTitle ?? 'value',
           scale: { scheme: 'redblue', reverse: true, domain: [-range, range], domainMid: 0, clamp: true },
-          legend: { orient: 'right', gradientLength: 120 },
+          legend: { orient: 'right', gradientLength: 100 },
         },
       },
     });
@@ -150,7 +151,7 @@ export function imageGrid(options: ImageGridOptions): ChartSpec {
         header: { labelFontSize: 11 },
       },
     },
-    spec: { width: size, height: size, layer: layers },
+    spec: { width: size, height: options.panelHeight ?? size, layer: layers },
     resolve: { scale: { x: 'independent', y: 'independent' }, axis: { x: 'independent', y: 'independent' } },
     spacing: { row: 6, column: 6 },
   });
