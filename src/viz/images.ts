@@ -55,7 +55,16 @@ export function imageGrid(options: ImageGridOptions): ChartSpec {
         if (kind === 'signed') largest = Math.max(largest, Math.abs(v));
         else brightest = Math.max(brightest, v);
         // x grows to the right, y downwards from the top row (as an image is read).
-        cells.push({ row: p.row, column: p.column, kind, x: c, x2: c + 1, y: r, y2: r + 1, v });
+        cells.push({
+          row: p.row,
+          column: p.column,
+          kind,
+          x: c,
+          x2: c + 1,
+          y: r,
+          y2: r + 1,
+          [kind === 'signed' ? 'v' : 'iv']: v,
+        });
       }
     }
   }
@@ -97,8 +106,9 @@ export function imageGrid(options: ImageGridOptions): ChartSpec {
       mark: { type: 'rect', strokeWidth: 0 },
       encoding: {
         ...position,
+        // A field of its own (iv): Vega-Lite merges the legends of scales on one field.
         fill: {
-          field: 'v',
+          field: 'iv',
           type: 'quantitative',
           title: options.intensityTitle ?? 'intensity',
           scale: { scheme: 'greys', domain: [0, brightest || 1] },

@@ -29,6 +29,8 @@ export function contourGridOf(
   return { nx: grid.xs.length, ny: grid.ys.length, values: grid.values, x, y };
 }
 
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 const steps = (n: number) => Array.from({ length: n }, (_, k) => k);
 
 /** J(θ₁) with its table, the J(θ₀, θ₁) contour with gradient descent, and J against step. */
@@ -173,7 +175,7 @@ export function minimaFigures(study: MinimaStudy): Figure[] {
       caption:
         `All three start at x = ${escape.start}, high on the right-hand slope, just above the shallow, narrow well (minimum ${oneD.minima.length}). ` +
         `Plain gradient descent with a small step rolls into the first dip it meets and stays there (x = ${sig(plain.points[plain.points.length - 1], 2)}). ` +
-        `Momentum arrives with speed, overshoots the shallow well’s rim and settles further on; a step too large for the narrow well’s curvature (η > 2/f″) cannot settle in it but can in a wide one. ${escapeNames}. The deepest minimum is number ${deepest + 1}.`,
+        `Momentum arrives with speed, overshoots the shallow well’s rim and settles further on; a step too large for the narrow well’s curvature (η > 2/f″) cannot settle in it but can in a wide one. Endings: ${escapeNames}. The deepest minimum is number ${deepest + 1}.`,
       chart: lineChart({
         title: 'Position against step from the same start',
         xTitle: 'step k',
@@ -199,12 +201,14 @@ export function minimaFigures(study: MinimaStudy): Figure[] {
         title: 'Gradient descent from a grid of starts',
         subtitle: twoD.fn.formula,
         grid: contourGridOf(twoD.grid!, twoD.fn.window[0], twoD.fn.window[1]),
-        paths: twoD.runs.map((r) => ({
-          name: `start ${r.start.map((v) => sig(v, 2)).join(', ')}`,
-          points: r.points.filter((_, i) => i < 40 || i % 10 === 0 || i === r.points.length - 1),
-          group: `ends in minimum ${r.minimum + 1} (f = ${sig(twoD.minima[r.minimum].value, 2)})`,
-          color: minimumColors[r.minimum % minimumColors.length],
-        })),
+        paths: [...twoD.runs]
+          .sort((a, b) => a.minimum - b.minimum)
+          .map((r) => ({
+            name: `start ${r.start.map((v) => sig(v, 2)).join(', ')}`,
+            points: r.points.filter((_, i) => i < 40 || i % 10 === 0 || i === r.points.length - 1),
+            group: `ends in minimum ${r.minimum + 1} (f = ${sig(twoD.minima[r.minimum].value, 2)})`,
+            color: minimumColors[r.minimum % minimumColors.length],
+          })),
         markers: twoD.minima.map((m, k) => ({
           x: m.point[0],
           y: m.point[1],
@@ -223,7 +227,7 @@ export function minimaFigures(study: MinimaStudy): Figure[] {
       id: 'minima-seeds',
       title: 'A small network’s final loss over seeds',
       caption:
-        `${seeds.description}, once per seed of the initial weights (${seeds.seeds.length} seeds). Same data, same optimiser, same number of steps — ` +
+        `${capitalised(seeds.description)}, once per seed of the initial weights (${seeds.seeds.length} seeds). Same data, same optimiser, same number of steps — ` +
         `and the final training loss ranges from ${short(sortedLoss[0])} to ${short(sortedLoss[sortedLoss.length - 1])} (median ${short(sortedLoss[Math.floor(sortedLoss.length / 2)])}): ` +
         `${seedOk} of ${seeds.seeds.length} seeds classify every training point, the others end on a plateau or in a poorer minimum of the network’s loss.`,
       chart: stripChart({
@@ -258,7 +262,7 @@ export function noiseFigures(study: GradientNoiseStudy): Figure[] {
       id: 'noise-gradient',
       title: 'Variance of the mini-batch gradient against batch size',
       caption:
-        `${study.description}: N = ${n} training samples, ${study.parameters} parameters. From N single-sample gradients, the per-sample spread tr Σ = ${short(study.traceSigma)} (for scale, ‖ḡ‖² = ${short(study.fullGradientNormSquared)}). ` +
+        `${capitalised(study.description)}: N = ${n} training samples, ${study.parameters} parameters. From N single-sample gradients, the per-sample spread tr Σ = ${short(study.traceSigma)} (for scale, ‖ḡ‖² = ${short(study.fullGradientNormSquared)}). ` +
         `Each dot is the mean of ‖g_b − ḡ‖² over ${study.draws} real mini-batch gradients. Drawn with replacement they lie on the slides’ line tr Σ / b (fitted log-log slope ${sig(slope, 3)}; measured ÷ predicted between ${sig(Math.min(...ratio), 2)} and ${sig(Math.max(...ratio), 2)}). ` +
         `Drawn without replacement, as a batch of a shuffled epoch is, they follow tr Σ / b · (N − b)/(N − 1), which falls to 0 at b = N: quadrupling the batch halves the gradient’s noise (standard deviation), no more.`,
       chart: lineChart({
@@ -291,6 +295,7 @@ export function noiseFigures(study: GradientNoiseStudy): Figure[] {
         ],
         logX: true,
         logY: true,
+        xDomain: [0.7, 1.5 * Math.max(...b)],
         width: 460,
         height: 300,
       }),
@@ -324,6 +329,7 @@ export function noiseFigures(study: GradientNoiseStudy): Figure[] {
         ],
         logX: true,
         logY: true,
+        xDomain: [0.7, 1.5 * Math.max(...b)],
         width: 460,
         height: 300,
       }),
@@ -356,6 +362,10 @@ export function noiseFigures(study: GradientNoiseStudy): Figure[] {
         ],
         logX: true,
         logY: true,
+        xDomain: [
+          0.7 * study.errorRows[0].samples,
+          1.5 * study.errorRows[study.errorRows.length - 1].samples,
+        ],
         width: 460,
         height: 280,
       }),
@@ -452,7 +462,7 @@ export function divergenceFigures(study: DivergenceStudy): Figure[] {
       id: 'divergence-curves',
       title: 'The same network trained under L2 and under cross-entropy',
       caption:
-        `${network.description}: the same initial weights under each loss. ${network.curves.map((c) => `${c.label}: ${percent(finalError(c))} test error after ${network.epochs} epochs`).join('; ')}. ` +
+        `${capitalised(network.description)}: the same initial weights under each loss. ${network.curves.map((c) => `${c.label}: ${percent(finalError(c))} test error after ${network.epochs} epochs`).join('; ')}. ` +
         `From large initial weights the softmax saturates and L2’s gradient nearly vanishes — it learns slowly or not at all — while cross-entropy is barely slowed.`,
       chart: lineChart({
         title: 'Test error against epoch',
@@ -505,6 +515,7 @@ export function separationFigures(study: SeparationStudy): Figure[] {
       dashed: r.name === 'mse',
     });
   const last = (r: (typeof study.runs)[number]) => r.errors[r.errors.length - 1];
+  const mistakes = (n: number) => `${n} mistake${n === 1 ? '' : 's'}`;
   const byName = (name: string) => study.runs.find((r) => r.name === name)!;
   const mse = byName('mse');
   const perceptron = byName('perceptron');
@@ -516,8 +527,8 @@ export function separationFigures(study: SeparationStudy): Figure[] {
       title: 'A separable set that MSE backprop fails to separate',
       caption:
         `Two boxes of ${(study.points.length - 1) / 2} points each and one extra point of class 1 at (${outlier.x}, ${outlier.y}). A line separates all of them (margin ${sig(study.separator.margin, 2)}), but the bulk alone is best split vertically. ` +
-        `The perceptron rule stops with ${last(perceptron)} mistakes after ${perceptron.errors.length} epochs. A sigmoid unit trained on L2 (η = ${study.lr}, ${study.epochs} epochs) learns the bulk first; by then the extra point is a confident mistake, σ(z) = ${short(mseOut)}, whose L2 gradient carries σ′ ≈ 0 — it is ignored and ${last(mse)} point(s) stay misclassified. ` +
-        `Cross-entropy cancels σ′ and ends with ${last(ce)} mistakes. (Brady, Raghavan & Slawny, 1989.)`,
+        `The perceptron rule stops with ${mistakes(last(perceptron))} after ${perceptron.errors.length} epochs. A sigmoid unit trained on L2 (η = ${study.lr}, ${study.epochs} epochs) learns the bulk first; by then the extra point is a confident mistake, σ(z) = ${short(mseOut)}, whose L2 gradient carries σ′ ≈ 0 — it is ignored and ${last(mse) === 1 ? '1 point stays' : `${last(mse)} points stay`} misclassified. ` +
+        `Cross-entropy cancels σ′ and ends with ${mistakes(last(ce))}. (Brady, Raghavan & Slawny, 1989.)`,
       chart: lineChart({
         title: 'The learned lines',
         xTitle: 'x₁',

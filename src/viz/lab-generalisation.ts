@@ -65,8 +65,10 @@ export function overfittingFigures(study: OverfitStudy): Figure[] {
       title: 'Training against validation error, without and with L2',
       caption:
         `A ${[1, ...study.hidden, 1].join('-')} tanh network (${study.parameters} parameters) fitted with Adam (η = ${study.lr}) to ${study.train.x.length} noisy samples (σ = ${study.noise}) of ${study.title}; validation on ${study.validation.x.length} fresh samples. ` +
-        `Without a weight constraint the training error keeps falling (to ${short(lastOf(plain.train))}) while the validation error bottoms out at ${short(minOf(plain.validation))} and climbs back to ${short(lastOf(plain.validation))}: the network fits the noise. ` +
-        `The L2 penalty (λ/2)‖w‖² closes the gap: validation − training at the end is ${study.runs.map((r) => `${short(gap(r))} for ${lambdaName(r.lambda)}`).join(', ')}. ` +
+        (lastOf(plain.validation) > 1.05 * minOf(plain.validation)
+          ? `Without a weight constraint the training error keeps falling (to ${short(lastOf(plain.train))}) while the validation error bottoms out at ${short(minOf(plain.validation))} and climbs back to ${short(lastOf(plain.validation))}: the network fits the noise. `
+          : `Without a weight constraint the training error falls to ${short(lastOf(plain.train))} and the validation error to ${short(lastOf(plain.validation))}; trained longer, the network goes on to fit the noise. `) +
+        `${study.runs.some((r) => gap(r) < gap(plain)) ? 'The L2 penalty (λ/2)‖w‖² narrows the gap' : 'The gap'}: validation − training at the end is ${study.runs.map((r) => `${short(gap(r))} for ${lambdaName(r.lambda)}`).join(', ')}. ` +
         (stopped !== null
           ? `Early stopping (patience ${study.patience}) watching the validation loss of the λ = 0 run would stop at epoch ${stopped} and keep the weights of epoch ${best}.`
           : `Early stopping (patience ${study.patience}) would not stop the λ = 0 run; its best epoch is ${best}.`),
@@ -164,7 +166,7 @@ export function ensembleFigures(study: EnsembleStudy): Figure[] {
       id: 'ensemble-error',
       title: 'One network, dropout and a bagged ensemble at equal budget',
       caption:
-        `${study.description}, trained on ${study.trainSamples} samples for a budget of ${study.epochs} epochs: one network for all of it, one with dropout (rate ${study.dropoutRate}), or ${k} networks on bootstrap samples for ${Math.floor(study.epochs / k)} epochs each, their probabilities averaged. ` +
+        `${study.description.charAt(0).toUpperCase()}${study.description.slice(1)}, trained on ${study.trainSamples} samples for a budget of ${study.epochs} epochs: one network for all of it, one with dropout (rate ${study.dropoutRate}), or ${k} networks on bootstrap samples for ${Math.floor(study.epochs / k)} epochs each, their probabilities averaged. ` +
         `Test error on ${study.testSamples} samples over ${seeds.length} seeds (mean; range): one network ${percent(mean(single))} (${range(single)}), dropout ${percent(mean(withDropout))} (${range(withDropout)}), the bagged ensemble ${percent(mean(bagged))} (${range(bagged)}), a bagged member alone ${percent(mean(membersAlone))}. ` +
         `Averaging members whose errors are partly independent beats a typical member (${percent(mean(bagged))} against ${percent(mean(membersAlone))}); ` +
         `${mean(bagged) <= mean(single) ? 'here the ensemble also beats one network trained for the whole budget' : `but each member had only ${Math.floor(study.epochs / k)} epochs on ${Math.round(100 * (1 - 1 / Math.E))}% of the distinct samples, so at this budget the ensemble does not beat one network trained throughout`}. ` +

@@ -25,7 +25,6 @@ export function featuresFigures(study: FeaturesStudy): Figure[] {
     ...study.filtersBefore.map((p, k) => panel('before training', filterColumns[k], p)),
     ...study.filtersAfter.map((p, k) => panel('after training', filterColumns[k], p)),
   ];
-  const second = study.secondLayer.map((p, k) => panel('layer 2', `${k + 1}`, p));
   const rowName = (e: FeaturesStudy['examples'][number]) =>
     `${e.labelName}${e.predicted === e.label ? '' : ` (read as ${e.predicted})`}`;
   const maps1Columns = ['input', ...study.examples[0].maps1.map((_, k) => `map ${k + 1}`)];
@@ -57,7 +56,7 @@ export function featuresFigures(study: FeaturesStudy): Figure[] {
     {
       id: 'features-maps',
       title: 'What the first layer sees: feature maps of test images',
-      caption: `Test images of ${study.examples.length} classes (grey) and the first convolution’s four maps of each (after tanh). Each map lights up where its filter’s pattern occurs: one responds to one stroke direction, another to its opposite; together they re-describe the image as where its edges are.`,
+      caption: `Test images of ${study.examples.length} classes (in grey, white 0 to black 1) and the first convolution’s four maps of each (after tanh). Each map lights up where its filter’s pattern occurs: one responds to one stroke direction, another to its opposite; together they re-describe the image as where its edges are.`,
       chart: imageGrid({
         title: 'Input and first-layer feature maps',
         panels: maps1,
@@ -72,10 +71,10 @@ export function featuresFigures(study: FeaturesStudy): Figure[] {
     {
       id: 'features-maps2',
       title: 'The second layer’s feature maps',
-      caption: `The ${maps2Columns.length} maps of the second convolution for the same images: smaller and more abstract, each combining the first layer’s maps. Different classes light up different maps — which is what the output layer reads. Below, the second layer’s filters averaged over their input maps.`,
+      caption: `The ${maps2Columns.length} maps of the second convolution for the same images: smaller and more abstract, each combining the first layer’s maps. Different classes light up different maps — which is what the output layer reads.`,
       chart: imageGrid({
         title: 'Second-layer feature maps',
-        panels: [...maps2, ...second],
+        panels: maps2,
         columnOrder: maps2Columns,
         panelSize: 44,
         xTitle: 'column',
