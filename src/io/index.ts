@@ -101,10 +101,8 @@ export {
   encodeStateDict,
   loadStateDictFromBytes,
   stateDictTensors,
-  torchEntries,
   type LoadStateDictOptions,
   type LoadStateDictResult,
-  type TorchEntry,
 } from './state-dict.js';
 export {
   exportTorch,

@@ -7,8 +7,9 @@
  *   const bytes = await io.encodeStateDict(net);                    // the browser: bytes only
  *   io.loadStateDictFromBytes(net, bytes, { strict: false });       // { missingKeys, unexpectedKeys }
  *
- * Names follow the module tree of the nn.Module that `descent export --torch` writes
- * (io/torch/module.ts), which is PyTorch's own for the same layers:
+ * The keys and tensors are `Layer.stateDict()`'s (nn/layer.ts), which are PyTorch's own for
+ * the same layers, and the module tree of the nn.Module that `descent export --torch` writes
+ * (io/torch/module.ts):
  *
  *   sequential     its children by index: '0.', '1.', …  (nested: '2.0.weight'); the root has no prefix
  *   dense          weight [out, in] (nn.Linear's), bias [out]
@@ -21,38 +22,22 @@
  * layouts are PyTorch's (NCHW, [out, in]), so values are copied as they are and a round
  * trip is bit-exact. Batch norm: a layer that infers with its population statistics
  * (inference 'population') writes them as running_mean/running_var, so that PyTorch
- * predicts what descent does; num_batches_tracked is the count of batches descent has
- * averaged (PyTorch reads it only when momentum is None). Loading copies PyTorch's running
- * statistics and restarts descent's population average, so inference uses what was loaded.
+ * predicts what descent does; num_batches_tracked is written as int32 (PyTorch's int64 reads
+ * back as int32). Loading copies PyTorch's running statistics and restarts descent's
+ * population average, so inference uses what was loaded.
  *
  * Loading is strict by default, as PyTorch's: missing and unexpected keys are listed in
  * the error, and a mis-shaped tensor is an error even when not strict.
  */
 import type { DType } from '../backend/contract.js';
 import { ConfigError, FormatError } from '../errors.js';
-import { Activation, PRelu } from '../nn/activations.js';
 import { BatchNorm } from '../nn/batchnorm.js';
-import { Conv2d } from '../nn/conv2d.js';
-import { Dense } from '../nn/dense.js';
-import { Dropout } from '../nn/dropout.js';
-import { Flatten } from '../nn/flatten.js';
 import { Layer } from '../nn/layer.js';
-import { AvgPool2d, GlobalAvgPool2d, MaxPool2d } from '../nn/pool.js';
-import { Sequential } from '../nn/sequential.js';
+import { fromArray } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { assignValues } from './model-format.js';
+import { walkLayers } from './model-format.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors-codec.js';
 import { platform } from '#platform';
-
-/** One entry of the state_dict: a descent tensor under its PyTorch key, or batch norm's counter. */
-export interface TorchEntry {
-  key: string;
-  layer: Layer;
-  /** The tensor that holds it (null for num_batches_tracked, which descent keeps as a number). */
-  tensor: Tensor | null;
-  shape: number[];
-  kind: 'parameter' | 'buffer';
-}
 
 export interface LoadStateDictOptions {
   /** Every key of the model must be in the file and no other (default true, as PyTorch). */
@@ -67,102 +52,6 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
-const join = (prefix: string, name: string) => (prefix ? `${prefix}.${name}` : name);
-
-function unsupported(layer: Layer, prefix: string): ConfigError {
-  return new ConfigError(
-    `state_dict: layer '${prefix || layer.label}' (${layer.kind}) has no PyTorch counterpart here; the PyTorch names cover ` +
-      'sequential, dense, conv2d, batchNorm1d/2d, prelu, the activations, maxPool2d, avgPool2d, globalAvgPool2d, flatten and dropout.',
-  );
-}
-
-function weightAndBias(out: TorchEntry[], layer: Dense | Conv2d, prefix: string): void {
-  out.push({
-    key: join(prefix, 'weight'),
-    layer,
-    tensor: layer.weight,
-    shape: [...layer.weight.shape],
-    kind: 'parameter',
-  });
-  if (layer.bias)
-    out.push({
-      key: join(prefix, 'bias'),
-      layer,
-      tensor: layer.bias,
-      shape: [...layer.bias.shape],
-      kind: 'parameter',
-    });
-  const act = layer.children()[0];
-  if (act instanceof PRelu) visit(out, act, join(prefix, 'activation'));
-}
-
-function visit(out: TorchEntry[], layer: Layer, prefix: string): void {
-  if (layer instanceof Sequential) {
-    layer.layers.forEach((child, i) => visit(out, child, join(prefix, String(i))));
-    return;
-  }
-  if (layer instanceof Dense || layer instanceof Conv2d) return weightAndBias(out, layer, prefix);
-  if (layer instanceof BatchNorm) {
-    const add = (name: string, tensor: Tensor, kind: TorchEntry['kind']) =>
-      out.push({ key: join(prefix, name), layer, tensor, shape: [...tensor.shape], kind });
-    if (layer.gamma) add('weight', layer.gamma, 'parameter');
-    if (layer.beta) add('bias', layer.beta, 'parameter');
-    add('running_mean', layer.runningMean, 'buffer');
-    add('running_var', layer.runningVar, 'buffer');
-    out.push({ key: join(prefix, 'num_batches_tracked'), layer, tensor: null, shape: [], kind: 'buffer' });
-    return;
-  }
-  if (layer instanceof PRelu) {
-    out.push({
-      key: join(prefix, 'weight'),
-      layer,
-      tensor: layer.alpha,
-      shape: [...layer.alpha.shape],
-      kind: 'parameter',
-    });
-    return;
-  }
-  const stateless =
-    layer instanceof Activation ||
-    layer instanceof Dropout ||
-    layer instanceof Flatten ||
-    layer instanceof MaxPool2d ||
-    layer instanceof AvgPool2d ||
-    layer instanceof GlobalAvgPool2d;
-  if (!stateless) throw unsupported(layer, prefix);
-}
-
-const hasTensors = (l: Layer) =>
-  l instanceof Dense || l instanceof Conv2d || l instanceof BatchNorm || l instanceof PRelu;
-
-/** Builds a lazily built model from its known input shape, or says how to. */
-function ensureBuilt(model: Layer, where: string): void {
-  let unbuilt: Layer | null = null;
-  const check = (l: Layer) => {
-    if (unbuilt) return;
-    if (l instanceof Sequential) l.layers.forEach(check);
-    else if (!l.isBuilt && hasTensors(l)) unbuilt = l;
-  };
-  check(model);
-  if (!unbuilt) return;
-  const shape = model.knownInputShape();
-  if (shape) return model.buildFor(shape);
-  const layer = unbuilt as Layer;
-  throw new ConfigError(
-    `${where}: layer '${layer.label}' (${layer.kind}) is not built yet, so its tensors have no shape. ` +
-      'Call the model once, or build it with model.buildFor([1, ...inputShape]).',
-  );
-}
-
-/** The model's state_dict entries in PyTorch's order (the module tree, depth first). */
-export function torchEntries(model: Layer, where = 'state_dict'): TorchEntry[] {
-  if (!(model instanceof Layer)) throw new ConfigError(`${where}: expected a network (a Layer).`);
-  ensureBuilt(model, where);
-  const out: TorchEntry[] = [];
-  visit(out, model, '');
-  return out;
-}
-
 function networkOf(model: unknown, where: string): Layer {
   if (model instanceof Layer) return model;
   const net = (model as { net?: unknown } | null)?.net;
@@ -170,37 +59,54 @@ function networkOf(model: unknown, where: string): Layer {
   throw new ConfigError(`${where}: expected a network (a Layer) or a train.Model.`);
 }
 
-/** The state_dict's tensors, read from the model: key → { dtype, shape, data }. */
+/** A lazily built model is built from the input shape it knows (else stateDict says how to build it). */
+function built(model: unknown, where: string): Layer {
+  const net = networkOf(model, where);
+  const shape = net.knownInputShape();
+  if (shape) net.buildFor(shape);
+  return net;
+}
+
+function batchNorms(net: Layer): BatchNorm[] {
+  const out: BatchNorm[] = [];
+  walkLayers(net, (l) => {
+    if (l instanceof BatchNorm) out.push(l);
+  });
+  return out;
+}
+
+/** The state_dict's values, read from the model: key → { dtype, shape, data }, in stateDict's order. */
 export async function stateDictTensors(
   model: unknown,
 ): Promise<Map<string, { dtype: DType; shape: number[]; data: ArrayLike<number> }>> {
-  const net = networkOf(model, 'state_dict');
-  const out = new Map<string, { dtype: DType; shape: number[]; data: ArrayLike<number> }>();
-  for (const e of torchEntries(net)) {
-    if (e.tensor === null) {
-      const bn = e.layer as BatchNorm;
-      out.set(e.key, { dtype: 'int32', shape: [], data: Int32Array.of(bn.populationBatches) });
-      continue;
-    }
-    let tensor = e.tensor;
-    let owned: Tensor | null = null;
-    const bn = e.layer instanceof BatchNorm ? e.layer : null;
-    if (bn && bn.inference === 'population' && (tensor === bn.runningMean || tensor === bn.runningVar)) {
-      const stats = bn.populationStatistics();
-      if (stats) {
-        owned = tensor === bn.runningMean ? stats.mean : stats.variance;
-        (tensor === bn.runningMean ? stats.variance : stats.mean).dispose();
-        tensor = owned;
-      }
-    }
-    try {
-      const dtype = tensor.dtype;
-      out.set(e.key, { dtype, shape: [...e.shape], data: await tensor.data() });
-    } finally {
-      owned?.dispose();
-    }
+  const net = built(model, 'stateDict');
+  const sd = net.stateDict();
+  // Batch norms that infer with their population statistics: those stand in for running_*.
+  const substitutes = new Map<Tensor, Tensor>();
+  for (const bn of batchNorms(net)) {
+    if (bn.inference !== 'population' || !bn.isBuilt) continue;
+    const stats = bn.populationStatistics();
+    if (!stats) continue;
+    substitutes.set(bn.runningMean, stats.mean);
+    substitutes.set(bn.runningVar, stats.variance);
   }
-  return out;
+  try {
+    const out = new Map<string, { dtype: DType; shape: number[]; data: ArrayLike<number> }>();
+    for (const [key, own] of Object.entries(sd)) {
+      const t = substitutes.get(own) ?? own;
+      const data = await t.data();
+      // The batch count is an integer in PyTorch whatever dtype the backend kept it in.
+      const count = key === 'num_batches_tracked' || key.endsWith('.num_batches_tracked');
+      out.set(key, {
+        dtype: count ? 'int32' : t.dtype,
+        shape: [...t.shape],
+        data: count ? Int32Array.from(data) : data,
+      });
+    }
+    return out;
+  } finally {
+    for (const t of substitutes.values()) t.dispose();
+  }
 }
 
 /** The bytes of a safetensors file holding the model's PyTorch state_dict. */
@@ -222,11 +128,10 @@ export async function saveStateDict(
   return bytes;
 }
 
-const quoted = (keys: readonly string[]) => keys.map((k) => `"${k}"`).join(', ');
-
 /**
- * Loads a PyTorch state_dict (safetensors bytes) into the model, in place. Nothing is
- * copied unless every shape fits (and, when strict, every key matches).
+ * Loads a PyTorch state_dict (safetensors bytes) into the model, in place, through
+ * Layer.loadStateDict: nothing is copied unless every shape fits and, when strict, every
+ * key matches; the error (a FormatError naming the file) lists what did not.
  */
 export function loadStateDictFromBytes(
   model: unknown,
@@ -234,56 +139,38 @@ export function loadStateDictFromBytes(
   options: LoadStateDictOptions = {},
 ): LoadStateDictResult {
   const source = options.source ?? '<state_dict>';
-  const strict = options.strict ?? true;
-  const net = networkOf(model, `loadStateDict(${source})`);
+  const net = built(model, `loadStateDict(${source})`);
   const contents = decodeSafetensors(bytes, source);
-  const entries = torchEntries(net, `loadStateDict(${source})`);
-  const wanted = new Set(entries.map((e) => e.key));
-  const missingKeys = entries.filter((e) => !contents.tensors.has(e.key)).map((e) => e.key);
-  const unexpectedKeys = [...contents.tensors.keys()].filter((k) => !wanted.has(k));
-  const problems: string[] = [];
-  for (const e of entries) {
-    const saved = contents.tensors.get(e.key);
-    if (!saved) continue;
-    const same = saved.shape.length === e.shape.length && saved.shape.every((d, i) => d === e.shape[i]);
-    if (!same)
-      problems.push(
-        `size mismatch for ${e.key}: copying a param with shape [${saved.shape.join(', ')}] from checkpoint, ` +
-          `the shape in current model is [${e.shape.join(', ')}] (layer '${e.layer.label}', ${e.layer.kind}).`,
-      );
-    else if (e.tensor && (saved.dtype === 'int32') !== (e.tensor.dtype === 'int32'))
-      problems.push(
-        `dtype mismatch for ${e.key}: the file holds ${saved.dtype}, the model ${e.tensor.dtype}.`,
-      );
-  }
-  if (strict) {
-    if (missingKeys.length > 0) problems.unshift(`Missing key(s) in state_dict: ${quoted(missingKeys)}.`);
-    if (unexpectedKeys.length > 0)
-      problems.splice(
-        missingKeys.length > 0 ? 1 : 0,
-        0,
-        `Unexpected key(s) in state_dict: ${quoted(unexpectedKeys)}.`,
-      );
-  }
-  if (problems.length > 0)
-    throw new FormatError(
-      `Error(s) in loading state_dict for ${net.label} from ${source}:\n\t${problems.join('\n\t')}` +
-        (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0)
-          ? `\n\tThe model's keys: ${quoted(entries.map((e) => e.key))}.`
-          : ''),
-    );
-  const restarted = new Set<BatchNorm>();
-  for (const e of entries) {
-    const saved = contents.tensors.get(e.key);
-    if (!saved) continue;
-    if (e.tensor) assignValues(e.tensor, saved.data);
-    if (e.layer instanceof BatchNorm && !restarted.has(e.layer)) {
-      // The population average was of descent's batches; the statistics now are PyTorch's.
-      e.layer.resetPopulationStatistics();
-      restarted.add(e.layer);
+  const sd: Record<string, Tensor> = {};
+  try {
+    for (const [key, t] of contents.tensors)
+      Object.defineProperty(sd, key, {
+        value: fromArray(t.data, t.shape, { dtype: t.dtype }),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    let result: LoadStateDictResult;
+    try {
+      result = net.loadStateDict(sd, { strict: options.strict ?? true });
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        const keys = Object.keys(net.stateDict());
+        throw new FormatError(
+          `${source}: ${error.message}` +
+            (/Missing key|Unexpected key/.test(error.message)
+              ? `\n\tThe model's keys: ${keys.map((k) => `"${k}"`).join(', ')}.`
+              : ''),
+        );
+      }
+      throw error;
     }
+    // The population averages were of descent's batches; the statistics now are the file's.
+    for (const bn of batchNorms(net)) bn.resetPopulationStatistics();
+    return result;
+  } finally {
+    for (const t of Object.values(sd)) t.dispose();
   }
-  return { missingKeys, unexpectedKeys };
 }
 
 /** Reads a PyTorch state_dict saved as safetensors into the model (see loadStateDictFromBytes). */
