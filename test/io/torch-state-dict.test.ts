@@ -6,7 +6,7 @@
 // nothing when it refuses; non-strict loading reports what it skipped.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '../../src/autograd/index.js';
@@ -23,6 +23,7 @@ import {
 import { exportTorch } from '../../src/io/torch/index.js';
 import { importOnnx } from '../../src/io/onnx/index.js';
 import { exportOnnx } from '../../src/io/onnx/index.js';
+import * as io from '../../src/io/index.js';
 import * as nn from '../../src/nn/index.js';
 import type { Layer } from '../../src/nn/layer.js';
 import { setSeed } from '../../src/tensor/random.js';
@@ -243,4 +244,34 @@ describe('PyTorch state_dicts', () => {
     assert.equal(tensors.get('1.num_batches_tracked')!.dtype, 'int32');
     assert.deepEqual([...tensors.get('1.num_batches_tracked')!.data], [5]);
   });
+});
+
+test("the README's lines (Past one machine) run as written, and the file loads back", async () => {
+  setBackend('cpu');
+  const tmp = mkdtempSync(join(tmpdir(), 'descent-readme-torch-'));
+  const cwd = process.cwd();
+  try {
+    process.chdir(tmp);
+    const net = nn.sequential([
+      nn.dense({ units: 32, activation: 'relu', inFeatures: 64 }),
+      nn.dense({ units: 10 }),
+    ]);
+    await io.saveStateDict(net, 'state_dict.safetensors'); // PyTorch's names: 0.weight [out, in], 1.running_mean…
+    copyFileSync('state_dict.safetensors', 'trained.safetensors');
+    io.loadStateDict(net, 'trained.safetensors'); // strict: missing, unexpected, mis-shaped keys listed
+    const files = await io.exportTorch(net, { inputShape: [64] }); // model.py, state_dict.safetensors, train_ddp.py
+    assert.deepEqual(Object.keys(files), ['model.py', 'state_dict.safetensors', 'train_ddp.py']);
+    assert.deepEqual(
+      decodeSafetensors(files['state_dict.safetensors']).tensors,
+      decodeSafetensors(new Uint8Array(readFileSync('state_dict.safetensors'))).tensors,
+    );
+    assert.match(
+      files['model.py'],
+      /Dense\(64, 32, bias=True, activation=nn\.ReLU\(\)\),\s+# 0: dense_1 \(dense\)/,
+    );
+    net.dispose();
+  } finally {
+    process.chdir(cwd);
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
