@@ -1,5 +1,5 @@
 // io.exportTorch and the state_dict round trip against real PyTorch (Debian's python3-torch):
-// every zoo model and 24 seeded random layer mixes are written as model.py + state_dict.safetensors;
+// every zoo model, three models covering every layer option, and 24 seeded random layer mixes are written as model.py + state_dict.safetensors;
 // one Python process builds each nn.Module, loads the state_dict strictly, and predicts — the
 // same outputs as descent within 1e-5; it saves net.state_dict() back, which loaded into a copy
 // of the descent model with other weights gives the original weights bit for bit (and the same
@@ -164,6 +164,57 @@ function randomCase(rng: Rng, index: number): Case {
   }
 }
 
+/** One model per feature the random draws might miss: each option of each layer model.py spells. */
+function featureCases(rng: Rng): Case[] {
+  const build = (name: string, sample: number[], layers: Layer[]): Case => {
+    const net = nn.sequential(layers, name);
+    net.buildFor([1, ...sample]);
+    randomizeWeights(net, rng);
+    warm(net, sample, rng);
+    return { name: `feature ${name}`, net, sample };
+  };
+  return [
+    build(
+      'pool-options',
+      [2, 7, 7],
+      [
+        nn.avgPool2d({ kernelSize: 3, stride: 2, padding: 1, countIncludePad: false }),
+        nn.avgPool2d({ kernelSize: 2, stride: 1, padding: 1, countIncludePad: true, ceilMode: true }),
+        nn.maxPool2d({ kernelSize: 2, stride: 2, padding: 1, ceilMode: true }),
+        nn.maxPool2d({ kernelSize: 2, stride: 1, dilation: 2 }),
+        nn.flatten(),
+        nn.dense({ units: 3 }),
+      ],
+    ),
+    build(
+      'uneven-same',
+      [1, 8, 9],
+      [
+        nn.conv2d({ outChannels: 2, kernelSize: [2, 4], stride: 2, padding: 'same', activation: 'prelu' }),
+        nn.conv2d({ outChannels: 4, kernelSize: 3, padding: [0, 1, 2, 0], groups: 2 }),
+        nn.globalAvgPool2d({ keepDims: true }),
+        nn.flatten(),
+        nn.dense({ units: 2, activation: 'softmax' }),
+      ],
+    ),
+    build(
+      'units',
+      [6],
+      [
+        nn.dense({ units: 8, activation: 'relu' }),
+        nn.step(),
+        nn.dense({ units: 8 }),
+        nn.activation('leakyRelu', { alpha: 0.2 }),
+        nn.activation('elu', { alpha: 0.3 }),
+        nn.dropout({ rate: 0.4, mode: 'scaleAtTest' }),
+        nn.batchNorm1d({ numFeatures: 8, inference: 'population' }),
+        nn.prelu({ alphaPer: 'shared', init: 0.2 }),
+        nn.dense({ units: 4, activation: 'logSoftmax' }),
+      ],
+    ),
+  ];
+}
+
 function cases(): Case[] {
   const rng = new Rng(20261203);
   const zoo = (['mlp', 'lenet1990', 'lenet5', 'fashion-cnn'] as const).map((name) => {
@@ -174,7 +225,7 @@ function cases(): Case[] {
     return { name: `zoo ${name}`, net, sample };
   });
   setSeed(9);
-  return [...zoo, ...Array.from({ length: 24 }, (_, i) => randomCase(rng, i))];
+  return [...zoo, ...featureCases(rng), ...Array.from({ length: 24 }, (_, i) => randomCase(rng, i))];
 }
 
 // One Python process for every model: build, load strictly, predict, save the state_dict back.
@@ -196,7 +247,7 @@ for i, d in enumerate(sys.argv[1:]):
 const missing = torchMissing();
 
 describe('exportTorch against PyTorch', { skip: missing ?? false }, () => {
-  test("every zoo model and 24 random mixes: PyTorch's outputs are descent's (1e-5); the state_dict comes back bit-exact", async () => {
+  test("every zoo model, 3 models of every layer option and 24 random mixes: PyTorch's outputs are descent's (1e-5); the state_dict comes back bit-exact", async () => {
     setBackend('cpu');
     const all = cases();
     const root = mkdtempSync(join(tmpdir(), 'descent-torch-'));
