@@ -48,6 +48,7 @@ interface EpochRecord {
   epoch?: number;
   loss?: number;
   testAccuracy?: number | null;
+  testLoss?: number;
   processes?: number;
   backend?: string;
   out?: string;
@@ -123,6 +124,15 @@ describe('descent → torchrun DDP → descent', { skip: missing ?? false }, () 
       );
       assert.ok(Math.abs(end.accuracy! - torchAfter) <= oneSample, 'descent reads back what PyTorch trained');
       assert.ok(end.accuracy! >= start.accuracy!, 'the accuracy did not fall');
+      const close = (a: number, b: number) => Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b));
+      assert.ok(
+        close(epochs[0].testLoss!, start.loss),
+        `PyTorch's test loss ${epochs[0].testLoss} ≠ descent's ${start.loss}`,
+      );
+      assert.ok(
+        close(end.loss, epochs[2].testLoss!),
+        `descent's test loss ${end.loss} ≠ PyTorch's ${epochs[2].testLoss}`,
+      );
       // The imported folder keeps the training record (evaluate used it) and says where its weights came from.
       const info = JSON.parse(readFileSync(join(back, 'model.json'), 'utf8')) as {
         metadata: Record<string, unknown>;

@@ -212,12 +212,14 @@ def penalise(net, args):
             p.grad.add_(p.detach(), alpha=args.weight_decay)
 
 
-def evaluate(net, x, y, loss_fn, device):
+def evaluate(net, x, y, loss_fn, device, batch=256):
+    """The test loss and accuracy, in batches of 256 weighted by their size, as descent evaluate
+    reports them (for the summed sse the batch size changes the number)."""
     net.eval()
     total, right = 0.0, 0
     with torch.no_grad():
-        for i in range(0, len(x), 1024):
-            xb, yb = x[i:i + 1024].to(device), y[i:i + 1024].to(device)
+        for i in range(0, len(x), batch):
+            xb, yb = x[i:i + batch].to(device), y[i:i + batch].to(device)
             out = net(xb)
             total += loss_fn(out, yb).item() * len(xb)
             if CONFIG["task"] == "classification":
