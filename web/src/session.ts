@@ -191,7 +191,8 @@ export class TrainingSession {
         diagnose: true,
         logEvery: 1_000_000,
       });
-      if (this.mode !== 'stopped') this.report(this.snapshot(true));
+      // Early stopping ended it before the last epoch: say that the run is over.
+      if (this.mode !== 'stopped' && this.epoch < this.state.epochs) this.report(this.snapshot(true));
     } catch (error) {
       if (this.mode !== 'stopped') this.fail(error);
     }
@@ -297,7 +298,11 @@ export class TrainingSession {
   }
 
   /** Predictions for the test inputs (class or value per row), for comparing with Node. */
-  predictTest(): number[] {
+  predictTest(): { inputs: Float32Array; width: number; values: number[] } {
+    return { inputs: this.data.test.x, width: this.data.inputs.length, values: this.predictions() };
+  }
+
+  private predictions(): number[] {
     return tidy(() =>
       noGrad(() => {
         const out = this.network.net.call(this.data.testSet.x, { training: false });

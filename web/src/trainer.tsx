@@ -353,7 +353,7 @@ export function Trainer(props: {
           <button id="play" class="play" disabled={status === 'starting' || status === 'error' || status === 'done'} onClick={() => (status === 'playing' ? client.pause() : client.play())}>
             {status === 'playing' ? '❚❚ pause' : '▶ play'}
           </button>
-          <button id="step" disabled={status !== 'paused'} onClick={() => client.step()}>⏭ one epoch</button>
+          <button id="step" disabled={status !== 'paused'} onClick={() => client.step()}>step one epoch</button>
           <span class="stat">epoch <b id="epoch">{snapshot?.epoch ?? 0}</b></span>
           <span class="stat">lr <b id="current-lr">{snapshot ? snapshot.lr.toPrecision(3) : '—'}</b></span>
           <span class="stat backend">{client.backend ? `${client.backend}${client.threads > 1 ? ` × ${client.threads} threads` : ''} in a worker` : ''}</span>

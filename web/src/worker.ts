@@ -23,7 +23,7 @@ export type Reply =
   | { type: 'snapshot'; id: number; snapshot: Snapshot }
   | { type: 'landscape'; id: number; result: ReturnType<TrainingSession['landscape']> }
   | { type: 'model'; id: number; json: string; weights: Uint8Array }
-  | { type: 'predictions'; id: number; values: number[] }
+  | { type: 'predictions'; id: number; inputs: Float32Array; width: number; values: number[] }
   | { type: 'bench'; result: BenchResult }
   | { type: 'error'; id: number; message: string };
 
@@ -84,7 +84,7 @@ async function handle(command: Command): Promise<void> {
       return;
     }
     case 'predict':
-      post({ type: 'predictions', id, values: session.predictTest() });
+      post({ type: 'predictions', id, ...session.predictTest() });
       return;
   }
 }
