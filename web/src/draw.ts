@@ -27,8 +27,8 @@ export function paintHeatmap(
   side: number,
   map: (v: number) => number,
 ): void {
-  canvas.width = side;
-  canvas.height = side;
+  if (canvas.width !== side) canvas.width = side;
+  if (canvas.height !== side) canvas.height = side;
   const ctx = canvas.getContext('2d')!;
   const image = ctx.createImageData(side, side);
   for (let k = 0; k < side * side; k++) {

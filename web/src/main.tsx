@@ -11,6 +11,7 @@ import { Export } from './export.js';
 import { Landscape } from './landscape.js';
 import { fromHash, PANELS, toHash, type Panel, type PlaygroundState } from './state.js';
 import { Trainer } from './trainer.js';
+import { benchDigits } from './bench.js';
 import { TrainerClient } from './trainer-client.js';
 import './style.css';
 
@@ -40,7 +41,20 @@ function App() {
     if (state.trainer.dataset === 'csv' && !csv) setState((s) => ({ ...s, trainer: { ...s.trainer, dataset: 'circles' } }));
     else client.configure(state.trainer, csv);
   }, [trainerKey]);
-  (globalThis as unknown as { playground: unknown }).playground = { state, client, csv };
+  // For the tests and the measurements (test/web/): the state, the worker's client, and the
+  // digits benchmark on this thread (it borrows the wasm backend, then gives the arena its cpu back).
+  (globalThis as unknown as { playground: unknown }).playground = {
+    state,
+    client,
+    csv,
+    benchMain: async (steps: number) => {
+      try {
+        return await benchDigits(steps);
+      } finally {
+        setBackend('cpu');
+      }
+    },
+  };
   return (
     <>
       <header>

@@ -43,7 +43,7 @@ export interface Snapshot {
 export type DrawnSnapshot = Omit<Snapshot, 'layers'> & { layers: LayerView[] };
 
 /** The least time between two full snapshots while playing. */
-const FULL_EVERY_MS = 120;
+const FULL_EVERY_MS = 200;
 
 export interface DataView {
   name: string;

@@ -32,6 +32,8 @@ const emptyCurves = (): Curves => ({
   deadRelu: {},
 });
 
+const REDRAW_MS = 150;
+
 export type Status = 'starting' | 'paused' | 'playing' | 'done' | 'error';
 
 export class TrainerClient {
@@ -62,15 +64,23 @@ export class TrainerClient {
     return () => this.listeners.delete(listener);
   }
 
-  private frame = 0;
+  private pending = false;
+  private lastTold = 0;
 
-  /** Tells the panels, at most once per animation frame. */
+  /**
+   * Tells the panels, in an animation frame and at most every REDRAW_MS: the worker reports
+   * dozens of epochs a second, and redrawing charts for each would take the page's frames.
+   */
   private changed(): void {
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      for (const l of this.listeners) l();
-    });
+    if (this.pending) return;
+    this.pending = true;
+    const wait = Math.max(0, REDRAW_MS - (performance.now() - this.lastTold));
+    setTimeout(() =>
+      requestAnimationFrame(() => {
+        this.pending = false;
+        this.lastTold = performance.now();
+        for (const l of this.listeners) l();
+      }), wait);
   }
 
   private send(command: Command): void {

@@ -4,7 +4,7 @@
  * it lacks: more data sets and the user's CSV, per-layer settings, every optimiser, schedules,
  * regularisation, batch norm, clipping, early stopping, and a look inside while it trains.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { data, optim } from 'descent';
 import { LineChart } from './charts.js';
 import { featureByLabel, type CsvSource } from './datasets.js';
@@ -36,12 +36,21 @@ function Heatmap(props: { values: ArrayLike<number> | null; side: number; size: 
     if (props.classes) paintClasses(ref.current, props.values, props.side);
     else
       paintHeatmap(ref.current, props.values, props.side, props.probability ? (p) => 2 * p - 1 : symmetricScale(props.values));
-  });
+  }, [props.values, props.classes]);
   return <canvas ref={ref} class="heatmap" style={{ width: `${props.size}px`, height: `${props.size}px` }} />;
 }
 
 /** Input feature images over the grid, computed here from the features' formulas. */
+const inputImages = new WeakMap<DataView, Map<string, Float32Array | null>>();
+
 function inputImage(label: string, view: DataView): Float32Array | null {
+  let byLabel = inputImages.get(view);
+  if (!byLabel) inputImages.set(view, (byLabel = new Map()));
+  if (!byLabel.has(label)) byLabel.set(label, computeInputImage(label, view));
+  return byLabel.get(label)!;
+}
+
+function computeInputImage(label: string, view: DataView): Float32Array | null {
   const f = featureByLabel(label);
   if (!f || !view.planar) return null;
   const { x, y } = view.window;
@@ -54,6 +63,57 @@ function inputImage(label: string, view: DataView): Float32Array | null {
       out[j * GRID + i] = f(a, b);
     }
   return out;
+}
+
+interface Segment {
+  pick: Picked;
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  colour: [number, number, number];
+  width: number;
+}
+
+/** The weights as links on one canvas (hundreds of them redraw in a frame); a click picks the nearest. */
+function Links(props: { width: number; height: number; segments: Segment[]; onPick: (p: Picked) => void }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const c = ref.current!;
+    const ratio = devicePixelRatio || 1;
+    if (c.width !== props.width * ratio) c.width = props.width * ratio;
+    if (c.height !== props.height * ratio) c.height = props.height * ratio;
+    const ctx = c.getContext('2d')!;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, props.width, props.height);
+    for (const s of props.segments) {
+      ctx.strokeStyle = `rgb(${s.colour[0]},${s.colour[1]},${s.colour[2]})`;
+      ctx.lineWidth = s.width;
+      ctx.beginPath();
+      ctx.moveTo(s.x1, s.y1);
+      ctx.lineTo(s.x2, s.y2);
+      ctx.stroke();
+    }
+  }, [props.segments, props.width, props.height]);
+  const click = (event: MouseEvent) => {
+    const box = ref.current!.getBoundingClientRect();
+    const x = event.clientX - box.left;
+    const y = event.clientY - box.top;
+    let best: Segment | null = null;
+    let bestDistance = 5;
+    for (const s of props.segments) {
+      const dx = s.x2 - s.x1;
+      const dy = s.y2 - s.y1;
+      const t = Math.max(0, Math.min(1, ((x - s.x1) * dx + (y - s.y1) * dy) / (dx * dx + dy * dy || 1)));
+      const d = Math.hypot(x - (s.x1 + t * dx), y - (s.y1 + t * dy));
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = s;
+      }
+    }
+    if (best) props.onPick(best.pick);
+  };
+  return <canvas ref={ref} class="links" style={{ width: `${props.width}px`, height: `${props.height}px` }} onClick={click} />;
 }
 
 interface Picked {
@@ -77,33 +137,26 @@ function NetworkDiagram(props: { view: DataView; snapshot: Snapshot; state: Trai
   const left = (c: number) => 5 + c * colGap;
   const heatSide = (values: Float32Array | null, k: number) =>
     values ? values.subarray(k * GRID * side, (k + 1) * GRID * side) : null;
-  const maxW = Math.max(1e-6, ...snapshot.layers.flatMap((l) => Array.from(l.weight, Math.abs)));
-  const links = snapshot.layers.flatMap((layer, k) => {
-    const out = [];
-    for (let u = 0; u < layer.units; u++)
-      for (let i = 0; i < layer.inputs; i++) {
-        const w = layer.weight[u * layer.inputs + i];
-        const [r, g, b] = diverging(w / maxW);
-        out.push(
-          <line
-            class="link"
-            data-layer={k}
-            data-unit={u}
-            data-input={i}
-            x1={left(k) + node}
-            y1={top(k, i) + node / 2}
-            x2={left(k + 1)}
-            y2={top(k + 1, u) + node / 2}
-            stroke={`rgb(${r},${g},${b})`}
-            stroke-width={Math.max(0.3, (Math.abs(w) / maxW) * 5)}
-            onClick={() => props.onPick({ layer: k, unit: u, input: i })}
-          >
-            <title>{`${layer.name}: w[${u}, ${i}] = ${w.toPrecision(3)}`}</title>
-          </line>,
-        );
-      }
+  const segments = useMemo(() => {
+    const maxW = Math.max(1e-6, ...snapshot.layers.flatMap((l) => Array.from(l.weight, Math.abs)));
+    const out: Segment[] = [];
+    snapshot.layers.forEach((layer, k) => {
+      for (let u = 0; u < layer.units; u++)
+        for (let i = 0; i < layer.inputs; i++) {
+          const w = layer.weight[u * layer.inputs + i];
+          out.push({
+            pick: { layer: k, unit: u, input: i },
+            x1: left(k) + node,
+            y1: top(k, i) + node / 2,
+            x2: left(k + 1),
+            y2: top(k + 1, u) + node / 2,
+            colour: diverging(w / maxW),
+            width: Math.max(0.3, (Math.abs(w) / maxW) * 5),
+          });
+        }
+    });
     return out;
-  });
+  }, [snapshot.layers]);
   const setLayer = (k: number, patch: Partial<TrainerState['layers'][number]>) =>
     props.set({ ...state, layers: state.layers.map((l, i) => (i === k ? { ...l, ...patch } : l)) });
   return (
@@ -130,7 +183,7 @@ function NetworkDiagram(props: { view: DataView; snapshot: Snapshot; state: Trai
         <div class="layer-head" style={{ left: `${left(columns.length - 1) - 10}px` }}>output</div>
       </div>
       <div class="diagram" style={{ width: `${width}px`, height: `${height}px` }}>
-        <svg width={width} height={height}>{links}</svg>
+        <Links width={width} height={height} segments={segments} onPick={props.onPick} />
         {columns.map((count, c) =>
           Array.from({ length: count }, (_, k) => {
             const values = c === 0 ? inputImage(view.inputs[k], view) : heatSide(snapshot.layers[c - 1].neurons, k);
@@ -307,6 +360,16 @@ export function Trainer(props: {
   const status = client.status;
   const c = client.curves;
   const deadNames = Object.keys(c.deadRelu);
+  // The network and the output are redrawn only when a full snapshot brings new weights.
+  const layers = snapshot?.layers;
+  const diagram = useMemo(
+    () => (view && snapshot ? <NetworkDiagram view={view} snapshot={snapshot} state={state} set={props.set} onPick={setPicked} /> : null),
+    [view, layers, state],
+  );
+  const output = useMemo(
+    () => (view && snapshot ? <OutputView view={view} snapshot={snapshot} showTest={showTest} /> : null),
+    [view, layers, showTest],
+  );
   return (
     <section class="panel trainer" id="panel-trainer">
       <div class="column controls" onDragOver={(e) => e.preventDefault()} onDrop={drop} id="data-column">
@@ -389,11 +452,7 @@ export function Trainer(props: {
         </div>
         {scheduleError ? <p class="error" id="schedule-error">{scheduleError}</p> : null}
         {client.error ? <p class="error" id="train-error" role="alert">{client.error}</p> : null}
-        {view && snapshot ? (
-          <NetworkDiagram view={view} snapshot={snapshot} state={state} set={props.set} onPick={setPicked} />
-        ) : (
-          <p class="hint">starting…</p>
-        )}
+        {diagram ?? <p class="hint">starting…</p>}
         {picked && layerOfPick ? (
           <form class="weight-editor" id="weight-editor" onSubmit={(e) => {
             e.preventDefault();
@@ -419,7 +478,7 @@ export function Trainer(props: {
             </>
           ) : null}
         </div>
-        {view && snapshot ? <OutputView view={view} snapshot={snapshot} showTest={showTest} /> : null}
+        {output}
         <label>
           <input type="checkbox" name="show-test" checked={showTest} onChange={() => setShowTest(!showTest)} /> show test data
         </label>

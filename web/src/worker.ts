@@ -3,7 +3,7 @@
  * Messages in are commands (see Command); messages out are the data, every epoch's snapshot,
  * landscapes, exported models and errors, each naming what it answers.
  */
-import { initBackend, wasmInfo } from 'descent';
+import { initBackend, setWasmThreads, wasmInfo } from 'descent';
 import { TrainingSession, type DataView, type Snapshot } from './session.js';
 import type { CsvSource } from './datasets.js';
 import type { TrainerState } from './state.js';
@@ -32,7 +32,10 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 
 let session: TrainingSession | null = null;
 let id = 0;
+// The trainer's networks are small: one thread trains them as fast and leaves a core to the page.
 const ready = initBackend('wasm');
+let threads = 1;
+void ready.then(() => (threads = setWasmThreads(1)));
 
 async function handle(command: Command): Promise<void> {
   const backend = await ready;
@@ -60,7 +63,13 @@ async function handle(command: Command): Promise<void> {
     return;
   }
   if (command.type === 'bench') {
-    post({ type: 'bench', result: await benchDigits(command.steps) });
+    // The benchmark runs as a user's worker would: with the backend's own thread count.
+    setWasmThreads(threads);
+    try {
+      post({ type: 'bench', result: await benchDigits(command.steps) });
+    } finally {
+      setWasmThreads(1);
+    }
     return;
   }
   if (!session) return;
