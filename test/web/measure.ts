@@ -33,7 +33,12 @@ async function nodeSteps(steps: number) {
   const start = performance.now();
   await model.fit(trainSet, { epochs, batchSize: 32, logEvery: 1_000_000 });
   const seconds = (performance.now() - start) / 1000;
-  return { backend: backend.name, threads: wasmInfo().threads, steps: epochs * perEpoch, stepsPerSecond: (epochs * perEpoch) / seconds };
+  return {
+    backend: backend.name,
+    threads: wasmInfo().threads,
+    steps: epochs * perEpoch,
+    stepsPerSecond: (epochs * perEpoch) / seconds,
+  };
 }
 
 async function librarySize(): Promise<number> {
@@ -55,10 +60,19 @@ const browser = await openUrl(`${site.url}#panel=trainer`);
 try {
   const page = browser.page;
   await page.setViewportSize({ width: 1400, height: 1000 });
-  await page.waitForFunction(() => !(document.querySelector('#play') as HTMLButtonElement | null)?.disabled, undefined, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => !(document.querySelector('#play') as HTMLButtonElement | null)?.disabled,
+    undefined,
+    { timeout: 60_000 },
+  );
   type Bench = { stepsPerSecond: number; threads: number; steps: number };
-  type Handle = { playground: { benchMain(n: number): Promise<Bench>; client: { bench(n: number): Promise<Bench> } } };
-  const worker = await page.evaluate((n) => (globalThis as unknown as Handle).playground.client.bench(n), STEPS);
+  type Handle = {
+    playground: { benchMain(n: number): Promise<Bench>; client: { bench(n: number): Promise<Bench> } };
+  };
+  const worker = await page.evaluate(
+    (n) => (globalThis as unknown as Handle).playground.client.bench(n),
+    STEPS,
+  );
   const main = await page.evaluate((n) => (globalThis as unknown as Handle).playground.benchMain(n), STEPS);
   const node = await nodeSteps(STEPS);
   // Frames while the trainer plays (the default circles run, 300 epochs).
@@ -78,7 +92,10 @@ try {
   );
   const epochs = Number(await page.textContent('#epoch'));
   const sorted = [...frames].sort((a, b) => a - b);
-  const playground = readdirSync(WEB_DIR).reduce((sum, name) => sum + gzipSync(readFileSync(join(WEB_DIR, name))).length, 0);
+  const playground = readdirSync(WEB_DIR).reduce(
+    (sum, name) => sum + gzipSync(readFileSync(join(WEB_DIR, name))).length,
+    0,
+  );
   console.log(
     JSON.stringify(
       {

@@ -10,7 +10,9 @@ import { PLAYGROUND_DIR, startPlaygroundServer } from '../../src/cli/playground.
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, '..', '..', '..', 'bin', 'descent.js');
-const built = existsSync(join(PLAYGROUND_DIR, 'index.html')) ? undefined : 'dist/web not built (npm run build:web)';
+const built = existsSync(join(PLAYGROUND_DIR, 'index.html'))
+  ? undefined
+  : 'dist/web not built (npm run build:web)';
 
 test('playground server: the site with COOP/COEP, nothing outside its folder', { skip: built }, async () => {
   const server = await startPlaygroundServer({ port: 0 });
@@ -34,24 +36,33 @@ test('playground server: the site with COOP/COEP, nothing outside its folder', {
   }
 });
 
-test('playground server: a port in use and a folder without the site are refused by name', { skip: built }, async () => {
-  const first = await startPlaygroundServer({ port: 0 });
-  try {
-    await assert.rejects(startPlaygroundServer({ port: first.port }), new RegExp(`port ${first.port} is in use`));
-  } finally {
-    await first.close();
-  }
-  await assert.rejects(startPlaygroundServer({ port: 70000 }), /--port must be an integer from 0 to 65535/);
-  const empty = mkdtempSync(join(tmpdir(), 'descent-web-'));
-  try {
-    await assert.rejects(startPlaygroundServer({ port: 0, dir: empty }), /the site is not built/);
-  } finally {
-    rmSync(empty, { recursive: true, force: true });
-  }
-});
+test(
+  'playground server: a port in use and a folder without the site are refused by name',
+  { skip: built },
+  async () => {
+    const first = await startPlaygroundServer({ port: 0 });
+    try {
+      await assert.rejects(
+        startPlaygroundServer({ port: first.port }),
+        new RegExp(`port ${first.port} is in use`),
+      );
+    } finally {
+      await first.close();
+    }
+    await assert.rejects(startPlaygroundServer({ port: 70000 }), /--port must be an integer from 0 to 65535/);
+    const empty = mkdtempSync(join(tmpdir(), 'descent-web-'));
+    try {
+      await assert.rejects(startPlaygroundServer({ port: 0, dir: empty }), /the site is not built/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  },
+);
 
 test('descent playground --port 0 prints the address it serves', { skip: built }, async () => {
-  const child = spawn(process.execPath, [bin, 'playground', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'playground', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';

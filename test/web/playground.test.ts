@@ -3,15 +3,18 @@
 // page blocked. With DESCENT_SCREENSHOTS=DIR each panel is also saved as DIR/<panel>.png.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { fromArray, io, noGrad } from '../../src/index.js';
 import { browserSuiteMissing, openUrl, type Site } from '../browser/harness.js';
 import { servePlayground, WEB_DIR } from './site.js';
 
 const SHOTS = process.env.DESCENT_SCREENSHOTS;
+const LIBRARY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'index.js');
 
 async function screenshot(page: Page, name: string): Promise<void> {
   if (!SHOTS) return;
@@ -19,7 +22,9 @@ async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
-const missing = browserSuiteMissing() ?? (existsSync(join(WEB_DIR, 'index.html')) ? null : `${WEB_DIR} not built (npm run build:web)`);
+const missing =
+  browserSuiteMissing() ??
+  (existsSync(join(WEB_DIR, 'index.html')) ? null : `${WEB_DIR} not built (npm run build:web)`);
 
 describe('playground: the built site in headless Chromium', { skip: missing ?? undefined }, () => {
   let site: Site;
@@ -38,10 +43,13 @@ describe('playground: the built site in headless Chromium', { skip: missing ?? u
   }
 
   const trainerReady = (page: Page) =>
-    page.waitForFunction(() => !(document.querySelector('#play') as HTMLButtonElement | null)?.disabled, undefined, {
-      timeout: 60_000,
-    });
-  const epochOf = async (page: Page) => Number(await page.textContent('#epoch'));
+    page.waitForFunction(
+      () => !(document.querySelector('#play') as HTMLButtonElement | null)?.disabled,
+      undefined,
+      {
+        timeout: 60_000,
+      },
+    );
   const pathsDone = (page: Page) =>
     page.waitForFunction(
       () => {
@@ -77,7 +85,8 @@ describe('playground: the built site in headless Chromium', { skip: missing ?? u
   });
 
   test('a URL with a saved state restores it (trainer and arena), and the URL follows the controls', async () => {
-    const hash = '#panel=trainer&dataset=moons&noise=0.2&ratio=70&layers=5:relu:heNormal,3:sigmoid:zeros&optimizer=rmsprop&lr=0.003&batchSize=8&features=x1,x2,x1x2&fn=beale&paths=sgd,adam&lrs=adam:0.05';
+    const hash =
+      '#panel=trainer&dataset=moons&noise=0.2&ratio=70&layers=5:relu:heNormal,3:sigmoid:zeros&optimizer=rmsprop&lr=0.003&batchSize=8&features=x1,x2,x1x2&fn=beale&paths=sgd,adam&lrs=adam:0.05';
     const b = await open(hash);
     try {
       await trainerReady(b.page);
@@ -119,7 +128,8 @@ describe('playground: the built site in headless Chromium', { skip: missing ?? u
       await b.page.locator('svg.contour').click({ position: { x: 330, y: 120 } });
       await pathsDone(b.page);
       const moved = await paths(b.page);
-      for (const name of Object.keys(before)) assert.notEqual(moved[name], before[name], `${name} did not move`);
+      for (const name of Object.keys(before))
+        assert.notEqual(moved[name], before[name], `${name} did not move`);
       await b.page.waitForFunction(() => location.hash.includes('start='));
       // The adam η slider (log₁₀ η) from the tuned 0.1 to 0.01.
       await b.page.locator('input[name=lr-adam]').fill('-2');
@@ -134,25 +144,33 @@ describe('playground: the built site in headless Chromium', { skip: missing ?? u
     }
   });
 
-  test('trainer: spirals reach 95% training accuracy with the default settings', { timeout: 300_000 }, async () => {
-    const b = await open('#panel=trainer&dataset=spirals');
-    try {
-      await trainerReady(b.page);
-      await b.page.click('#play');
-      await b.page.waitForFunction(() => document.querySelector('#epoch')?.textContent === '300', undefined, {
-        timeout: 280_000,
-        polling: 500,
-      });
-      await b.page.waitForFunction(() => (document.querySelector('#play') as HTMLButtonElement).disabled);
-      const accuracy = Number(await b.page.getAttribute('#train-acc', 'data-value'));
-      assert.ok(accuracy >= 0.95, `training accuracy ${accuracy}`);
-      await b.page.check('input[name=show-test]');
-      await screenshot(b.page, 'trainer');
-      assert.deepEqual(b.log, []);
-    } finally {
-      await b.close();
-    }
-  });
+  test(
+    'trainer: spirals reach 95% training accuracy with the default settings',
+    { timeout: 300_000 },
+    async () => {
+      const b = await open('#panel=trainer&dataset=spirals');
+      try {
+        await trainerReady(b.page);
+        await b.page.click('#play');
+        await b.page.waitForFunction(
+          () => document.querySelector('#epoch')?.textContent === '300',
+          undefined,
+          {
+            timeout: 280_000,
+            polling: 500,
+          },
+        );
+        await b.page.waitForFunction(() => (document.querySelector('#play') as HTMLButtonElement).disabled);
+        const accuracy = Number(await b.page.getAttribute('#train-acc', 'data-value'));
+        assert.ok(accuracy >= 0.95, `training accuracy ${accuracy}`);
+        await b.page.check('input[name=show-test]');
+        await screenshot(b.page, 'trainer');
+        assert.deepEqual(b.log, []);
+      } finally {
+        await b.close();
+      }
+    },
+  );
 
   test('trainer: a CSV chosen with the file input trains', async () => {
     const b = await open('#panel=trainer');
@@ -165,13 +183,21 @@ describe('playground: the built site in headless Chromium', { skip: missing ?? u
         const y = Math.cos(i * 2.3) * 2;
         rows.push(`${x.toFixed(3)},${y.toFixed(3)},${x + y > 0 ? 1 : 0}`);
       }
-      await b.page.setInputFiles('#csv-file', { name: 'blobs.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) });
+      await b.page.setInputFiles('#csv-file', {
+        name: 'blobs.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(rows.join('\n')),
+      });
       await b.page.waitForSelector('button[name=dataset-csv].chosen');
       assert.equal(await b.page.textContent('button[name=dataset-csv]'), 'blobs.csv');
       await trainerReady(b.page);
       assert.equal(await b.page.locator('.point.train').count(), 60);
       await b.page.click('#play');
-      await b.page.waitForFunction(() => Number(document.querySelector('#epoch')?.textContent) >= 30, undefined, { timeout: 60_000 });
+      await b.page.waitForFunction(
+        () => Number(document.querySelector('#epoch')?.textContent) >= 30,
+        undefined,
+        { timeout: 60_000 },
+      );
       await b.page.click('#play');
       const accuracy = Number(await b.page.getAttribute('#train-acc', 'data-value'));
       assert.ok(accuracy > 0.9, `training accuracy on the CSV ${accuracy}`);
@@ -186,7 +212,11 @@ describe('playground: the built site in headless Chromium', { skip: missing ?? u
     try {
       await trainerReady(b.page);
       const bad = 'x,y,label\n0.1,0.2,0\n0.3,oops,1\n0.5,0.6,1\n';
-      await b.page.setInputFiles('#csv-file', { name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+      await b.page.setInputFiles('#csv-file', {
+        name: 'broken.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(bad),
+      });
       const message = await b.page.waitForSelector('#csv-error');
       const text = (await message.textContent()) ?? '';
       assert.match(text, /broken\.csv/);
@@ -196,7 +226,9 @@ describe('playground: the built site in headless Chromium', { skip: missing ?? u
       // Still on the previous data, and it still trains.
       assert.equal(await b.page.getAttribute('button[name=dataset-circles]', 'class'), 'chosen');
       await b.page.click('#step');
-      await b.page.waitForFunction(() => document.querySelector('#epoch')?.textContent === '1', undefined, { timeout: 30_000 });
+      await b.page.waitForFunction(() => document.querySelector('#epoch')?.textContent === '1', undefined, {
+        timeout: 30_000,
+      });
       assert.deepEqual(b.log, []);
     } finally {
       await b.close();
@@ -208,7 +240,11 @@ describe('playground: the built site in headless Chromium', { skip: missing ?? u
     try {
       await trainerReady(b.page);
       await b.page.click('#play');
-      await b.page.waitForFunction(() => Number(document.querySelector('#epoch')?.textContent) >= 20, undefined, { timeout: 60_000 });
+      await b.page.waitForFunction(
+        () => Number(document.querySelector('#epoch')?.textContent) >= 20,
+        undefined,
+        { timeout: 60_000 },
+      );
       await b.page.click('#play');
       await b.page.click('#tab-landscape');
       await b.page.click('#landscape-compute');
@@ -228,11 +264,19 @@ describe('playground: the built site in headless Chromium', { skip: missing ?? u
       await trainerReady(b.page);
       for (let e = 1; e <= 3; e++) {
         await b.page.click('#step');
-        await b.page.waitForFunction((n) => document.querySelector('#epoch')?.textContent === String(n), e, { timeout: 30_000 });
+        await b.page.waitForFunction((n) => document.querySelector('#epoch')?.textContent === String(n), e, {
+          timeout: 30_000,
+        });
         await trainerReady(b.page);
       }
       const page = await b.page.evaluate(async () => {
-        const client = (globalThis as unknown as { playground: { client: { predictions(): Promise<{ inputs: Float32Array; width: number; values: number[] }> } } }).playground.client;
+        const client = (
+          globalThis as unknown as {
+            playground: {
+              client: { predictions(): Promise<{ inputs: Float32Array; width: number; values: number[] }> };
+            };
+          }
+        ).playground.client;
         const r = await client.predictions();
         return { inputs: Array.from(r.inputs), width: r.width, values: r.values };
       });
@@ -269,4 +313,42 @@ describe('playground: the built site in headless Chromium', { skip: missing ?? u
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test(
+    "export: the TypeScript of the run, run in Node, trains to the page's losses",
+    { timeout: 120_000 },
+    async () => {
+      const b = await open(
+        '#panel=trainer&dataset=moons&noise=0.1&epochs=4&l2=0.001&clipNorm=1&dropout=0.1&features=x1,x2,x1sq&optimizer=nadam&lr=0.02&schedule=cosine:60',
+      );
+      const dir = mkdtempSync(join(tmpdir(), 'descent-playground-run-'));
+      try {
+        await trainerReady(b.page);
+        await b.page.click('#play');
+        await b.page.waitForFunction(() => document.querySelector('#epoch')?.textContent === '4', undefined, {
+          timeout: 60_000,
+        });
+        await b.page.waitForFunction(() => (document.querySelector('#play') as HTMLButtonElement).disabled);
+        const loss = await b.page.getAttribute('#train-loss', 'data-value');
+        const valLoss = await b.page.getAttribute('#test-loss', 'data-value');
+        await b.page.click('#tab-export');
+        const code = (await b.page.textContent('#run-code')) ?? '';
+        assert.match(code, /optim\.getOptimizer\('nadam'/);
+        const esbuild = await import('esbuild');
+        const js = (await esbuild.transform(code, { loader: 'ts', format: 'esm' })).code.replace(
+          /from ["']descent["']/,
+          `from ${JSON.stringify(pathToFileURL(LIBRARY).href)}`,
+        );
+        writeFileSync(join(dir, 'run.mjs'), js);
+        const run = spawnSync(process.execPath, ['run.mjs'], { cwd: dir, encoding: 'utf8' });
+        assert.equal(run.status, 0, run.stderr);
+        assert.equal(run.stdout.trim(), `${loss} ${valLoss}`);
+        assert.ok(existsSync(join(dir, 'playground-model', 'model.json')));
+        assert.deepEqual(b.log, []);
+      } finally {
+        await b.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -10,13 +10,30 @@ import { UPDATE_RULES } from './rules.js';
 import type { ArenaState } from './state.js';
 
 const SIZE = 420;
-const PATH_COLOURS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9a6324', '#000075', '#800000', '#469990', '#808000', '#e6beff', '#fabebe', '#aaffc3'];
+const PATH_COLOURS = [
+  '#e6194b',
+  '#3cb44b',
+  '#4363d8',
+  '#f58231',
+  '#911eb4',
+  '#42d4f4',
+  '#f032e6',
+  '#9a6324',
+  '#000075',
+  '#800000',
+  '#469990',
+  '#808000',
+  '#e6beff',
+  '#fabebe',
+  '#aaffc3',
+];
 
 /** The hyper-parameters of the shared sliders that `name` takes. */
 function hyperFor(name: string, a: ArenaState): Record<string, number> {
   const accepted = optim.optimizerOptions(name);
   const out: Record<string, number> = {};
-  if (accepted.includes('momentum') && (name === 'momentum' || name === 'nesterov')) out.momentum = a.momentum;
+  if (accepted.includes('momentum') && (name === 'momentum' || name === 'nesterov'))
+    out.momentum = a.momentum;
   if (accepted.includes('beta1')) out.beta1 = a.beta1;
   if (accepted.includes('beta2')) out.beta2 = a.beta2;
   if (accepted.includes('eps')) out.eps = a.eps;
@@ -35,7 +52,17 @@ export function Arena(props: { state: ArenaState; set: (next: ArenaState) => voi
       a.optimizers.map((name) =>
         lab.trajectory(fn, name, { lr: lrOf(name), start, hyper: hyperFor(name, a) }),
       ),
-    [fn.name, start[0], start[1], a.optimizers.join(), JSON.stringify(a.lrs), a.momentum, a.beta1, a.beta2, a.eps],
+    [
+      fn.name,
+      start[0],
+      start[1],
+      a.optimizers.join(),
+      JSON.stringify(a.lrs),
+      a.momentum,
+      a.beta1,
+      a.beta2,
+      a.eps,
+    ],
   );
   const longest = Math.max(1, ...paths.map((p) => p.points.length));
   const [shown, setShown] = useState(0);
@@ -89,12 +116,28 @@ export function Arena(props: { state: ArenaState; set: (next: ArenaState) => voi
   const toggle = (name: string) =>
     props.set({
       ...a,
-      optimizers: a.optimizers.includes(name) ? a.optimizers.filter((n) => n !== name) : [...a.optimizers, name],
+      optimizers: a.optimizers.includes(name)
+        ? a.optimizers.filter((n) => n !== name)
+        : [...a.optimizers, name],
     });
-  const slider = (key: 'momentum' | 'beta1' | 'beta2', label: string, lo: number, hi: number, step: number) => (
+  const slider = (
+    key: 'momentum' | 'beta1' | 'beta2',
+    label: string,
+    lo: number,
+    hi: number,
+    step: number,
+  ) => (
     <label class="slider">
       {label} <b>{a[key]}</b>
-      <input type="range" name={`arena-${key}`} min={lo} max={hi} step={step} value={a[key]} onInput={(e) => props.set({ ...a, [key]: Number((e.target as HTMLInputElement).value) })} />
+      <input
+        type="range"
+        name={`arena-${key}`}
+        min={lo}
+        max={hi}
+        step={step}
+        value={a[key]}
+        onInput={(e) => props.set({ ...a, [key]: Number((e.target as HTMLInputElement).value) })}
+      />
     </label>
   );
   const colour = (name: string) => PATH_COLOURS[lab.optimizerNames().indexOf(name) % PATH_COLOURS.length];
@@ -102,7 +145,11 @@ export function Arena(props: { state: ArenaState; set: (next: ArenaState) => voi
     <section class="panel arena" id="panel-arena">
       <div class="column controls">
         <h3>Function</h3>
-        <select name="arena-fn" value={fn.name} onChange={(e) => props.set({ ...a, fn: (e.target as HTMLSelectElement).value, start: null })}>
+        <select
+          name="arena-fn"
+          value={fn.name}
+          onChange={(e) => props.set({ ...a, fn: (e.target as HTMLSelectElement).value, start: null })}
+        >
           {lab.testFunctionNames.map((n) => (
             <option value={n}>{lab.getTestFunction(n).title}</option>
           ))}
@@ -112,7 +159,13 @@ export function Arena(props: { state: ArenaState; set: (next: ArenaState) => voi
         <div class="checks">
           {lab.optimizerNames().map((name) => (
             <label style={{ color: colour(name) }}>
-              <input type="checkbox" name={`opt-${name}`} checked={a.optimizers.includes(name)} onChange={() => toggle(name)} /> {name}
+              <input
+                type="checkbox"
+                name={`opt-${name}`}
+                checked={a.optimizers.includes(name)}
+                onChange={() => toggle(name)}
+              />{' '}
+              {name}
             </label>
           ))}
         </div>
@@ -122,30 +175,65 @@ export function Arena(props: { state: ArenaState; set: (next: ArenaState) => voi
         {slider('beta2', 'β₂', 0.9, 0.9999, 0.0001)}
         <label class="slider">
           ε <b>{a.eps.toExponential(0)}</b>
-          <input type="range" name="arena-eps" min={-10} max={-1} step={1} value={Math.log10(a.eps)} onInput={(e) => props.set({ ...a, eps: 10 ** Number((e.target as HTMLInputElement).value) })} />
+          <input
+            type="range"
+            name="arena-eps"
+            min={-10}
+            max={-1}
+            step={1}
+            value={Math.log10(a.eps)}
+            onInput={(e) => props.set({ ...a, eps: 10 ** Number((e.target as HTMLInputElement).value) })}
+          />
         </label>
       </div>
       <div class="column">
         <div class="stack" style={{ width: `${SIZE}px`, height: `${SIZE}px` }}>
-        <canvas ref={canvas} style={{ width: `${SIZE}px`, height: `${SIZE}px` }} />
-        <svg class="contour" width={SIZE} height={SIZE} viewBox={`0 0 ${SIZE} ${SIZE}`} onClick={click} data-fn={fn.name}>
-          {fn.minima.map(([x, y]) => (
-            <text x={px(x)} y={py(y)} class="minimum" text-anchor="middle" dominant-baseline="middle">★</text>
-          ))}
-          {paths.map((p) => {
-            const points = p.points.slice(0, shown);
-            const d = points.map(([x, y], k) => `${k === 0 ? 'M' : 'L'}${px(x).toFixed(1)},${py(y).toFixed(1)}`).join('');
-            return <path class="trajectory" data-optimizer={p.optimizer} data-full={shown >= longest ? '1' : '0'} d={d} stroke={colour(p.optimizer)} fill="none" stroke-width={2} />;
-          })}
-          <circle cx={px(start[0])} cy={py(start[1])} r={5} class="start" />
-        </svg>
+          <canvas ref={canvas} style={{ width: `${SIZE}px`, height: `${SIZE}px` }} />
+          <svg
+            class="contour"
+            width={SIZE}
+            height={SIZE}
+            viewBox={`0 0 ${SIZE} ${SIZE}`}
+            onClick={click}
+            data-fn={fn.name}
+          >
+            {fn.minima.map(([x, y]) => (
+              <text x={px(x)} y={py(y)} class="minimum" text-anchor="middle" dominant-baseline="middle">
+                ★
+              </text>
+            ))}
+            {paths.map((p) => {
+              const points = p.points.slice(0, shown);
+              const d = points
+                .map(([x, y], k) => `${k === 0 ? 'M' : 'L'}${px(x).toFixed(1)},${py(y).toFixed(1)}`)
+                .join('');
+              return (
+                <path
+                  class="trajectory"
+                  data-optimizer={p.optimizer}
+                  data-full={shown >= longest ? '1' : '0'}
+                  d={d}
+                  stroke={colour(p.optimizer)}
+                  fill="none"
+                  stroke-width={2}
+                />
+              );
+            })}
+            <circle cx={px(start[0])} cy={py(start[1])} r={5} class="start" />
+          </svg>
         </div>
-        <p class="hint">Click the picture to start the paths there. Start ({start[0]}, {start[1]}).</p>
+        <p class="hint">
+          Click the picture to start the paths there. Start ({start[0]}, {start[1]}).
+        </p>
         <LineChart
           title="loss against step"
           id="arena-loss"
           x={Array.from({ length: longest }, (_, k) => k)}
-          series={paths.map((p) => ({ label: p.optimizer, colour: colour(p.optimizer), values: p.losses.slice(0, shown) }))}
+          series={paths.map((p) => ({
+            label: p.optimizer,
+            colour: colour(p.optimizer),
+            values: p.losses.slice(0, shown),
+          }))}
           logY={fn.logLevels}
           width={SIZE}
           xLabel="step"
@@ -157,11 +245,29 @@ export function Arena(props: { state: ArenaState; set: (next: ArenaState) => voi
           <div class="rule" style={{ borderColor: colour(p.optimizer) }}>
             <label class="slider">
               <span style={{ color: colour(p.optimizer) }}>{p.optimizer}</span> η <b>{p.lr.toPrecision(3)}</b>
-              <input type="range" name={`lr-${p.optimizer}`} min={-4} max={1.5} step={0.05} value={Math.log10(p.lr)} onInput={(e) => props.set({ ...a, lrs: { ...a.lrs, [p.optimizer]: +(10 ** Number((e.target as HTMLInputElement).value)).toPrecision(3) } })} />
+              <input
+                type="range"
+                name={`lr-${p.optimizer}`}
+                min={-4}
+                max={1.5}
+                step={0.05}
+                value={Math.log10(p.lr)}
+                onInput={(e) =>
+                  props.set({
+                    ...a,
+                    lrs: {
+                      ...a.lrs,
+                      [p.optimizer]: +(10 ** Number((e.target as HTMLInputElement).value)).toPrecision(3),
+                    },
+                  })
+                }
+              />
             </label>
             <pre>{(UPDATE_RULES[p.optimizer] ?? []).join('\n')}</pre>
             <small>
-              {p.status === 'ok' ? `J = ${p.losses[p.losses.length - 1]?.toPrecision(4)} after ${p.points.length - 1} steps` : p.note}
+              {p.status === 'ok'
+                ? `J = ${p.losses[p.losses.length - 1]?.toPrecision(4)} after ${p.points.length - 1} steps`
+                : p.note}
             </small>
           </div>
         ))}

@@ -33,7 +33,16 @@ export function LineChart(props: {
       axes: [{ label: props.xLabel, size: 30, labelSize: 14 }, { size: 46 }],
       legend: { show: true, live: false },
       cursor: { show: false },
-      series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.colour, width: 1.5, dash: s.dash, points: { show: false } }))],
+      series: [
+        {},
+        ...props.series.map((s) => ({
+          label: s.label,
+          stroke: s.colour,
+          width: 1.5,
+          dash: s.dash,
+          points: { show: false },
+        })),
+      ],
     };
     plot.current = new uPlot(options, [[], ...props.series.map(() => [])] as uPlot.AlignedData, box.current);
     return () => {

@@ -76,10 +76,14 @@ const table = ${source[s.dataset]};
 const split = data.trainTestSplitIndices(table.count, ${+(1 - ratio / 100).toFixed(6)}, rng, { stratify: ${regression ? 'undefined' : 'table.labels'} });
 let trainRaw = data.takeRows(table.features, ${rawDims}, split.train);
 let testRaw = data.takeRows(table.features, ${rawDims}, split.test);
-${standardise ? `const standardizer = data.fitStandardizer(trainRaw, ${rawDims});
+${
+  standardise
+    ? `const standardizer = data.fitStandardizer(trainRaw, ${rawDims});
 trainRaw = data.applyStandardizer(trainRaw, ${rawDims}, standardizer);
 testRaw = data.applyStandardizer(testRaw, ${rawDims}, standardizer);
-` : ''}${featureLine}
+`
+    : ''
+}${featureLine}
 const targets = (idx: Int32Array) => ${regression ? 'data.takeRows(table.targets, 1, idx)' : 'data.takeLabels(table.labels, idx)'};
 const dataset = (raw: Float32Array, idx: Int32Array) =>
   data.Dataset.fromArrays(featurize(raw), [${inputs}], targets(idx), ${regression ? '{ targetShape: [1] }' : '{ numClasses: table.numClasses }'});

@@ -42,7 +42,14 @@ export interface CsvSource {
   text: string;
 }
 
-type Table = { features: Float32Array; numFeatures: number; labels?: Int32Array; targets?: Float32Array; count: number; numClasses: number };
+type Table = {
+  features: Float32Array;
+  numFeatures: number;
+  labels?: Int32Array;
+  targets?: Float32Array;
+  count: number;
+  numClasses: number;
+};
 
 function source(state: TrainerState, rng: Rng, csv: CsvSource | null): Table {
   const options = { count: state.count, noise: state.noise, rng };
@@ -128,10 +135,18 @@ export function prepareData(state: TrainerState, csv: CsvSource | null = null): 
   });
   const train = part(trainRaw, split.train);
   const test = part(testRaw, split.test);
-  const inputs = features.length > 0 ? features.map((f) => FEATURE_LABELS[f]) : Array.from({ length: rawDims }, (_, i) => `x${i + 1}`);
+  const inputs =
+    features.length > 0
+      ? features.map((f) => FEATURE_LABELS[f])
+      : Array.from({ length: rawDims }, (_, i) => `x${i + 1}`);
   const width = inputs.length;
   const dataset = (p: Part, name: string) =>
-    data.Dataset.fromArrays(p.x, [width], p.y, regression ? { targetShape: [1], name } : { numClasses: table.numClasses, name });
+    data.Dataset.fromArrays(
+      p.x,
+      [width],
+      p.y,
+      regression ? { targetShape: [1], name } : { numClasses: table.numClasses, name },
+    );
   return {
     name: csv && state.dataset === 'csv' ? csv.name : state.dataset,
     task: regression ? 'regression' : 'classification',
@@ -151,12 +166,18 @@ export function prepareData(state: TrainerState, csv: CsvSource | null = null): 
 /** A square-ish window around the data with a margin; for sine, x against the target. */
 function drawingWindow(table: Table, rawDims: number, parts: Part[]): PreparedData['window'] {
   if (rawDims > 2) return { x: [0, 1], y: [0, 1] };
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = Infinity,
+    y1 = -Infinity;
   for (const p of parts) {
     for (let i = 0; i < p.n; i++) {
       const a = p.raw[i * rawDims];
       const b = rawDims === 2 ? p.raw[i * rawDims + 1] : p.y[i];
-      x0 = Math.min(x0, a); x1 = Math.max(x1, a); y0 = Math.min(y0, b); y1 = Math.max(y1, b);
+      x0 = Math.min(x0, a);
+      x1 = Math.max(x1, a);
+      y0 = Math.min(y0, b);
+      y1 = Math.max(y1, b);
     }
   }
   if (!Number.isFinite(x0)) return { x: [-1, 1], y: [-1, 1] };

@@ -13,7 +13,18 @@ export function diverging(v: number): [number, number, number] {
   return [0, 1, 2].map((k) => Math.round(MIDDLE[k] + (end[k] - MIDDLE[k]) * a)) as [number, number, number];
 }
 
-export const CLASS_COLOURS = ['#f59322', '#0877bd', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+export const CLASS_COLOURS = [
+  '#f59322',
+  '#0877bd',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 
 function hexToRgb(hex: string): [number, number, number] {
   const n = parseInt(hex.slice(1), 16);
@@ -57,7 +68,8 @@ export function paintClasses(canvas: HTMLCanvasElement, classes: ArrayLike<numbe
 /** Scales a neuron's outputs to [−1, 1] by the largest magnitude (so every neuron shows its pattern). */
 export function symmetricScale(values: ArrayLike<number>): (v: number) => number {
   let m = 0;
-  for (let k = 0; k < values.length; k++) if (Number.isFinite(values[k])) m = Math.max(m, Math.abs(values[k]));
+  for (let k = 0; k < values.length; k++)
+    if (Number.isFinite(values[k])) m = Math.max(m, Math.abs(values[k]));
   return m > 0 ? (v) => v / m : () => 0;
 }
 

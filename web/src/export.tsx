@@ -30,7 +30,9 @@ export function Export(props: { state: TrainerState; client: TrainerClient; csv:
       const { json, weights } = await props.client.exportModel();
       offer(new Blob([json], { type: 'application/json' }), 'model.json');
       offer(new Blob([weights as BlobPart], { type: 'application/octet-stream' }), 'model.safetensors');
-      setMessage(`Saved model.json and model.safetensors at epoch ${props.client.snapshot?.epoch ?? 0}: put them in one folder, then descent evaluate FOLDER or io.loadModel(FOLDER).`);
+      setMessage(
+        `Saved model.json and model.safetensors at epoch ${props.client.snapshot?.epoch ?? 0}: put them in one folder, then descent evaluate FOLDER or io.loadModel(FOLDER).`,
+      );
     } catch (error) {
       setMessage(error instanceof Error ? error.message : String(error));
     }
@@ -39,14 +41,25 @@ export function Export(props: { state: TrainerState; client: TrainerClient; csv:
     <section class="panel export" id="panel-export">
       <div class="column controls">
         <h3>The model</h3>
-        <p>The trainer's network as it is now, in descent's format (topology JSON and safetensors weights).</p>
-        <button id="download-model" onClick={download}>download model</button>
+        <p>
+          The trainer's network as it is now, in descent's format (topology JSON and safetensors weights).
+        </p>
+        <button id="download-model" onClick={download}>
+          download model
+        </button>
         {message ? <p id="export-message">{message}</p> : null}
         <h3>The run as code</h3>
-        <button id="download-code" onClick={() => offer(new Blob([code], { type: 'text/plain' }), 'playground-run.ts')}>download playground-run.ts</button>
+        <button
+          id="download-code"
+          onClick={() => offer(new Blob([code], { type: 'text/plain' }), 'playground-run.ts')}
+        >
+          download playground-run.ts
+        </button>
       </div>
       <div class="column">
-        <pre class="code" id="run-code">{code}</pre>
+        <pre class="code" id="run-code">
+          {code}
+        </pre>
       </div>
     </section>
   );

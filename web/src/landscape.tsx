@@ -40,7 +40,14 @@ function SurfaceView(props: { surface: Surface; title: string; id: string }) {
       <div class="stack" style={{ width: `${size}px`, height: `${size}px` }}>
         <canvas ref={ref} style={{ width: `${size}px`, height: `${size}px`, imageRendering: 'pixelated' }} />
         <svg width={size} height={size}>
-          {path ? <path d={path.map(([a, b], k) => `${k ? 'L' : 'M'}${px(a).toFixed(1)},${py(b).toFixed(1)}`).join('')} stroke="white" stroke-width={2} fill="none" /> : null}
+          {path ? (
+            <path
+              d={path.map(([a, b], k) => `${k ? 'L' : 'M'}${px(a).toFixed(1)},${py(b).toFixed(1)}`).join('')}
+              stroke="white"
+              stroke-width={2}
+              fill="none"
+            />
+          ) : null}
           {path ? path.map(([a, b]) => <circle cx={px(a)} cy={py(b)} r={1.8} fill="white" />) : null}
           <circle cx={px(0)} cy={py(0)} r={4} fill="#e6194b" />
         </svg>
@@ -70,26 +77,51 @@ export function Landscape(props: { client: TrainerClient }) {
     <section class="panel landscape" id="panel-landscape">
       <div class="column controls">
         <p>
-          The training loss around the trainer's current weights θ*: J(θ* + α d) along random directions d, each filter of
-          d scaled to the norm of the same filter in θ* (Li et al. 2018), so that slices of different networks compare.
+          The training loss around the trainer's current weights θ*: J(θ* + α d) along random directions d,
+          each filter of d scaled to the norm of the same filter in θ* (Li et al. 2018), so that slices of
+          different networks compare.
         </p>
         <label class="field">
           normalisation
-          <select value={normalization} onChange={(e) => setNormalization((e.target as HTMLSelectElement).value as typeof normalization)}>
+          <select
+            value={normalization}
+            onChange={(e) => setNormalization((e.target as HTMLSelectElement).value as typeof normalization)}
+          >
             <option value="filter">filter</option>
             <option value="layer">layer</option>
             <option value="none">none</option>
           </select>
         </label>
-        <button id="landscape-compute" onClick={compute} disabled={busy}>{busy ? 'computing…' : 'compute at the current weights'}</button>
+        <button id="landscape-compute" onClick={compute} disabled={busy}>
+          {busy ? 'computing…' : 'compute at the current weights'}
+        </button>
         {error ? <p class="error">{error}</p> : null}
-        {result ? <p id="landscape-epoch">at epoch {result.epoch}</p> : <p class="hint">Train a little in the trainer first, then compute.</p>}
+        {result ? (
+          <p id="landscape-epoch">at epoch {result.epoch}</p>
+        ) : (
+          <p class="hint">Train a little in the trainer first, then compute.</p>
+        )}
       </div>
       {result ? (
         <div class="column">
-          <LineChart title="1-D slices J(θ* + α d)" id="landscape-slices" x={result.slices[0].alphas} series={result.slices.map((s, i) => ({ label: `direction ${i + 1}`, values: s.losses, colour: i ? '#e6194b' : '#0877bd' }))} xLabel="α" width={360} />
+          <LineChart
+            title="1-D slices J(θ* + α d)"
+            id="landscape-slices"
+            x={result.slices[0].alphas}
+            series={result.slices.map((s, i) => ({
+              label: `direction ${i + 1}`,
+              values: s.losses,
+              colour: i ? '#e6194b' : '#0877bd',
+            }))}
+            xLabel="α"
+            width={360}
+          />
           <div class="surfaces">
-            <SurfaceView surface={result.random} title="J(θ* + α d + β e), two random directions (red: θ*)" id="landscape-random" />
+            <SurfaceView
+              surface={result.random}
+              title="J(θ* + α d + β e), two random directions (red: θ*)"
+              id="landscape-random"
+            />
             {result.plane ? (
               <SurfaceView
                 surface={result.plane}

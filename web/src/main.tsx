@@ -38,7 +38,8 @@ function App() {
   }, []);
   const trainerKey = JSON.stringify(state.trainer) + (csv?.name ?? '') + (csv?.text.length ?? 0);
   useEffect(() => {
-    if (state.trainer.dataset === 'csv' && !csv) setState((s) => ({ ...s, trainer: { ...s.trainer, dataset: 'circles' } }));
+    if (state.trainer.dataset === 'csv' && !csv)
+      setState((s) => ({ ...s, trainer: { ...s.trainer, dataset: 'circles' } }));
     else client.configure(state.trainer, csv);
   }, [trainerKey]);
   // For the tests and the measurements (test/web/): the state, the worker's client, and the
@@ -61,13 +62,19 @@ function App() {
         <h1>descent playground</h1>
         <nav>
           {PANELS.map((p) => (
-            <button class={p === state.panel ? 'chosen' : ''} id={`tab-${p}`} onClick={() => setState({ ...state, panel: p })}>
+            <button
+              class={p === state.panel ? 'chosen' : ''}
+              id={`tab-${p}`}
+              onClick={() => setState({ ...state, panel: p })}
+            >
               {TITLES[p]}
             </button>
           ))}
         </nav>
       </header>
-      {state.panel === 'arena' ? <Arena state={state.arena} set={(arena) => setState({ ...state, arena })} /> : null}
+      {state.panel === 'arena' ? (
+        <Arena state={state.arena} set={(arena) => setState({ ...state, arena })} />
+      ) : null}
       <div hidden={state.panel !== 'trainer'}>
         <Trainer
           state={state.trainer}

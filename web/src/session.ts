@@ -157,24 +157,24 @@ export class TrainingSession {
   }
 
   private async fit(): Promise<void> {
-    const session = this;
     const callbacks: train.Callback[] = [
       {
-        onBatchEnd(info) {
-          session.step = info.step;
+        onBatchEnd: (info) => {
+          this.step = info.step;
         },
-        async onEpochEnd(info, control) {
-          session.epoch = info.epoch + 1;
-          session.lastLogs = info.logs;
-          session.path.push(lab.readParams(control.net.parameters()));
-          const done = session.epoch >= session.state.epochs;
-          const full = done || session.mode !== 'playing' || performance.now() - session.lastFull >= FULL_EVERY_MS;
-          session.report(session.snapshot(done, full));
+        onEpochEnd: async (info, control) => {
+          this.epoch = info.epoch + 1;
+          this.lastLogs = info.logs;
+          this.path.push(lab.readParams(control.net.parameters()));
+          const done = this.epoch >= this.state.epochs;
+          const full =
+            done || this.mode !== 'playing' || performance.now() - this.lastFull >= FULL_EVERY_MS;
+          this.report(this.snapshot(done, full));
           await yieldToEvents();
-          if (session.mode === 'stepping') session.mode = 'paused';
-          while (session.mode === 'paused') await new Promise<void>((resolve) => (session.wake = resolve));
-          session.wake = null;
-          if (session.mode === 'stopped') control.stop();
+          if (this.mode === 'stepping') this.mode = 'paused';
+          while (this.mode === 'paused') await new Promise<void>((resolve) => (this.wake = resolve));
+          this.wake = null;
+          if (this.mode === 'stopped') control.stop();
         },
       },
     ];
@@ -328,7 +328,12 @@ export class TrainingSession {
     };
     const points = options.points ?? 21;
     const normalization = options.normalization ?? 'filter';
-    const slices = lab.lossSlice1d(target, { points: 2 * points - 1, normalization, directions: 2, seed: this.state.seed });
+    const slices = lab.lossSlice1d(target, {
+      points: 2 * points - 1,
+      normalization,
+      directions: 2,
+      seed: this.state.seed,
+    });
     const random = lab.lossSurface2d(target, { points, normalization, seed: this.state.seed });
     const plane = this.path.length >= 3 ? lab.pathSurface(target, this.path, { points }) : null;
     return { slices, random, plane, epoch: this.epoch };

@@ -75,12 +75,15 @@ export class TrainerClient {
     if (this.pending) return;
     this.pending = true;
     const wait = Math.max(0, REDRAW_MS - (performance.now() - this.lastTold));
-    setTimeout(() =>
-      requestAnimationFrame(() => {
-        this.pending = false;
-        this.lastTold = performance.now();
-        for (const l of this.listeners) l();
-      }), wait);
+    setTimeout(
+      () =>
+        requestAnimationFrame(() => {
+          this.pending = false;
+          this.lastTold = performance.now();
+          for (const l of this.listeners) l();
+        }),
+      wait,
+    );
   }
 
   private send(command: Command): void {

@@ -29,13 +29,24 @@ export function useClient(client: TrainerClient): void {
   useEffect(() => client.subscribe(() => force((n) => n + 1)), [client]);
 }
 
-function Heatmap(props: { values: ArrayLike<number> | null; side: number; size: number; classes?: boolean; probability?: boolean }) {
+function Heatmap(props: {
+  values: ArrayLike<number> | null;
+  side: number;
+  size: number;
+  classes?: boolean;
+  probability?: boolean;
+}) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     if (!ref.current || !props.values) return;
     if (props.classes) paintClasses(ref.current, props.values, props.side);
     else
-      paintHeatmap(ref.current, props.values, props.side, props.probability ? (p) => 2 * p - 1 : symmetricScale(props.values));
+      paintHeatmap(
+        ref.current,
+        props.values,
+        props.side,
+        props.probability ? (p) => 2 * p - 1 : symmetricScale(props.values),
+      );
   }, [props.values, props.classes]);
   return <canvas ref={ref} class="heatmap" style={{ width: `${props.size}px`, height: `${props.size}px` }} />;
 }
@@ -113,7 +124,14 @@ function Links(props: { width: number; height: number; segments: Segment[]; onPi
     }
     if (best) props.onPick(best.pick);
   };
-  return <canvas ref={ref} class="links" style={{ width: `${props.width}px`, height: `${props.height}px` }} onClick={click} />;
+  return (
+    <canvas
+      ref={ref}
+      class="links"
+      style={{ width: `${props.width}px`, height: `${props.height}px` }}
+      onClick={click}
+    />
+  );
 }
 
 interface Picked {
@@ -122,7 +140,13 @@ interface Picked {
   input: number;
 }
 
-function NetworkDiagram(props: { view: DataView; snapshot: Snapshot; state: TrainerState; set: (t: TrainerState) => void; onPick: (p: Picked) => void }) {
+function NetworkDiagram(props: {
+  view: DataView;
+  snapshot: Snapshot;
+  state: TrainerState;
+  set: (t: TrainerState) => void;
+  onPick: (p: Picked) => void;
+}) {
   const { view, snapshot, state } = props;
   const columns = [view.inputs.length, ...snapshot.layers.map((l) => l.units)];
   const tall = Math.max(...columns);
@@ -168,29 +192,70 @@ function NetworkDiagram(props: { view: DataView; snapshot: Snapshot; state: Trai
         {state.layers.map((l, k) => (
           <div class="layer-head" style={{ left: `${left(k + 1) - 30}px` }}>
             <div>
-              <button title="fewer units" onClick={() => l.units > 1 && setLayer(k, { units: l.units - 1 })}>−</button>
-              <input class="units" name={`units-${k}`} type="number" min={1} value={l.units} onChange={(e) => setLayer(k, { units: Math.max(1, Math.round(Number((e.target as HTMLInputElement).value)) || 1) })} />
-              <button title="more units" onClick={() => setLayer(k, { units: l.units + 1 })}>+</button>
+              <button title="fewer units" onClick={() => l.units > 1 && setLayer(k, { units: l.units - 1 })}>
+                −
+              </button>
+              <input
+                class="units"
+                name={`units-${k}`}
+                type="number"
+                min={1}
+                value={l.units}
+                onChange={(e) =>
+                  setLayer(k, {
+                    units: Math.max(1, Math.round(Number((e.target as HTMLInputElement).value)) || 1),
+                  })
+                }
+              />
+              <button title="more units" onClick={() => setLayer(k, { units: l.units + 1 })}>
+                +
+              </button>
             </div>
-            <select name={`activation-${k}`} value={l.activation} onChange={(e) => setLayer(k, { activation: (e.target as HTMLSelectElement).value })}>
-              {ACTIVATIONS.map((a) => <option value={a}>{a}</option>)}
+            <select
+              name={`activation-${k}`}
+              value={l.activation}
+              onChange={(e) => setLayer(k, { activation: (e.target as HTMLSelectElement).value })}
+            >
+              {ACTIVATIONS.map((a) => (
+                <option value={a}>{a}</option>
+              ))}
             </select>
-            <select name={`init-${k}`} value={l.init} onChange={(e) => setLayer(k, { init: (e.target as HTMLSelectElement).value })}>
-              {INITIALIZERS.map((a) => <option value={a}>{a}</option>)}
+            <select
+              name={`init-${k}`}
+              value={l.init}
+              onChange={(e) => setLayer(k, { init: (e.target as HTMLSelectElement).value })}
+            >
+              {INITIALIZERS.map((a) => (
+                <option value={a}>{a}</option>
+              ))}
             </select>
           </div>
         ))}
-        <div class="layer-head" style={{ left: `${left(columns.length - 1) - 10}px` }}>output</div>
+        <div class="layer-head" style={{ left: `${left(columns.length - 1) - 10}px` }}>
+          output
+        </div>
       </div>
       <div class="diagram" style={{ width: `${width}px`, height: `${height}px` }}>
         <Links width={width} height={height} segments={segments} onPick={props.onPick} />
         {columns.map((count, c) =>
           Array.from({ length: count }, (_, k) => {
-            const values = c === 0 ? inputImage(view.inputs[k], view) : heatSide(snapshot.layers[c - 1].neurons, k);
+            const values =
+              c === 0 ? inputImage(view.inputs[k], view) : heatSide(snapshot.layers[c - 1].neurons, k);
             const title = c === 0 ? view.inputs[k] : `${snapshot.layers[c - 1].name} unit ${k + 1}`;
             return (
-              <div class="node" title={title} style={{ left: `${left(c)}px`, top: `${top(c, k)}px`, width: `${node}px`, height: `${node}px` }}>
-                {values && node > 20 ? <Heatmap values={values} side={side === 1 ? GRID : GRID} size={node} /> : null}
+              <div
+                class="node"
+                title={title}
+                style={{
+                  left: `${left(c)}px`,
+                  top: `${top(c, k)}px`,
+                  width: `${node}px`,
+                  height: `${node}px`,
+                }}
+              >
+                {values && node > 20 ? (
+                  <Heatmap values={values} side={side === 1 ? GRID : GRID} size={node} />
+                ) : null}
                 {c === 0 && node > 20 ? <span class="node-label">{view.inputs[k]}</span> : null}
               </div>
             );
@@ -198,8 +263,31 @@ function NetworkDiagram(props: { view: DataView; snapshot: Snapshot; state: Trai
         )}
       </div>
       <div class="layer-buttons">
-        <button id="add-layer" onClick={() => props.set({ ...state, layers: [...state.layers, { units: 8, activation: state.layers[state.layers.length - 1]?.activation ?? 'tanh', init: 'glorotUniform' }] })}>+ layer</button>
-        <button id="remove-layer" onClick={() => props.set({ ...state, layers: state.layers.slice(0, -1) })} disabled={state.layers.length === 0}>− layer</button>
+        <button
+          id="add-layer"
+          onClick={() =>
+            props.set({
+              ...state,
+              layers: [
+                ...state.layers,
+                {
+                  units: 8,
+                  activation: state.layers[state.layers.length - 1]?.activation ?? 'tanh',
+                  init: 'glorotUniform',
+                },
+              ],
+            })
+          }
+        >
+          + layer
+        </button>
+        <button
+          id="remove-layer"
+          onClick={() => props.set({ ...state, layers: state.layers.slice(0, -1) })}
+          disabled={state.layers.length === 0}
+        >
+          − layer
+        </button>
       </div>
     </div>
   );
@@ -216,19 +304,31 @@ function OutputView(props: { view: DataView; snapshot: Snapshot; showTest: boole
     return (
       <div class="output-summary" style={{ width: `${size}px` }}>
         <p>
-          {view.name}: {view.train.y.length} training and {view.test.y.length} test samples of {view.rawDims} features, {view.numClasses} classes.
-          There is no plane to draw; the curves and the network show how it learns.
+          {view.name}: {view.train.y.length} training and {view.test.y.length} test samples of {view.rawDims}{' '}
+          features, {view.numClasses} classes. There is no plane to draw; the curves and the network show how
+          it learns.
         </p>
       </div>
     );
-  const parts = [{ part: view.train, cls: 'train' }, ...(props.showTest ? [{ part: view.test, cls: 'test' }] : [])];
+  const parts = [
+    { part: view.train, cls: 'train' },
+    ...(props.showTest ? [{ part: view.test, cls: 'test' }] : []),
+  ];
   if (view.task === 'regression') {
     const curve = snapshot.boundary
-      ? Array.from(snapshot.boundary, (v, i) => `${i === 0 ? 'M' : 'L'}${px(x[0] + ((i + 0.5) * (x[1] - x[0])) / GRID).toFixed(1)},${py(v).toFixed(1)}`).join('')
+      ? Array.from(
+          snapshot.boundary,
+          (v, i) =>
+            `${i === 0 ? 'M' : 'L'}${px(x[0] + ((i + 0.5) * (x[1] - x[0])) / GRID).toFixed(1)},${py(v).toFixed(1)}`,
+        ).join('')
       : '';
     return (
       <svg class="output" id="output" width={size} height={size}>
-        {parts.map(({ part, cls }) => Array.from(part.y, (t, i) => <circle class={`point ${cls}`} cx={px(part.raw[i])} cy={py(t)} r={2.5} />))}
+        {parts.map(({ part, cls }) =>
+          Array.from(part.y, (t, i) => (
+            <circle class={`point ${cls}`} cx={px(part.raw[i])} cy={py(t)} r={2.5} />
+          )),
+        )}
         <path d={curve} stroke="#0877bd" stroke-width={2.5} fill="none" id="prediction-curve" />
       </svg>
     );
@@ -240,7 +340,13 @@ function OutputView(props: { view: DataView; snapshot: Snapshot; showTest: boole
       <svg width={size} height={size}>
         {parts.map(({ part, cls }) =>
           Array.from(part.y, (label, i) => (
-            <circle class={`point ${cls}`} cx={px(part.raw[2 * i])} cy={py(part.raw[2 * i + 1])} r={3} fill={CLASS_COLOURS[label % CLASS_COLOURS.length]} />
+            <circle
+              class={`point ${cls}`}
+              cx={px(part.raw[2 * i])}
+              cy={py(part.raw[2 * i + 1])}
+              r={3}
+              fill={CLASS_COLOURS[label % CLASS_COLOURS.length]}
+            />
           )),
         )}
       </svg>
@@ -274,7 +380,11 @@ function GradientHeatmap(props: { gradNorm: Record<string, number[]> }) {
     <div class="gradients">
       <h4>‖∂C/∂W‖ per layer (log colour, dark = vanishing, yellow = large)</h4>
       <div class="grad-rows">
-        <div class="grad-names">{names.map((n) => <div>{n}</div>)}</div>
+        <div class="grad-names">
+          {names.map((n) => (
+            <div>{n}</div>
+          ))}
+        </div>
         <canvas ref={ref} id="gradient-heatmap" />
       </div>
     </div>
@@ -288,7 +398,10 @@ function Histograms(props: { snapshot: Snapshot }) {
       {props.snapshot.layers.map((l) => {
         const max = Math.max(1, ...l.histogram.counts);
         return (
-          <div class="histogram" title={`${l.name}: ${l.histogram.lo.toPrecision(2)} … ${l.histogram.hi.toPrecision(2)}`}>
+          <div
+            class="histogram"
+            title={`${l.name}: ${l.histogram.lo.toPrecision(2)} … ${l.histogram.hi.toPrecision(2)}`}
+          >
             <span>{l.name}</span>
             <svg width={120} height={30}>
               {l.histogram.counts.map((c, i) => (
@@ -305,7 +418,8 @@ function Histograms(props: { snapshot: Snapshot }) {
   );
 }
 
-const fmt = (v: number | undefined, digits = 3) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
+const fmt = (v: number | undefined, digits = 3) =>
+  v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits);
 
 export function Trainer(props: {
   state: TrainerState;
@@ -343,16 +457,36 @@ export function Trainer(props: {
   const number = (key: keyof TrainerState, label: string, attrs: Record<string, number | string> = {}) => (
     <label class="field">
       {label}
-      <input type="number" name={key} value={state[key] as number} {...attrs} onChange={(e) => {
-        const v = Number((e.target as HTMLInputElement).value);
-        if (Number.isFinite(v)) set({ [key]: v });
-      }} />
+      <input
+        type="number"
+        name={key}
+        value={state[key] as number}
+        {...attrs}
+        onChange={(e) => {
+          const v = Number((e.target as HTMLInputElement).value);
+          if (Number.isFinite(v)) set({ [key]: v });
+        }}
+      />
     </label>
   );
-  const range = (key: 'noise' | 'ratio' | 'count' | 'dropout' | 'momentum' | 'beta1' | 'beta2', label: string, lo: number, hi: number, step: number) => (
+  const range = (
+    key: 'noise' | 'ratio' | 'count' | 'dropout' | 'momentum' | 'beta1' | 'beta2',
+    label: string,
+    lo: number,
+    hi: number,
+    step: number,
+  ) => (
     <label class="slider">
       {label} <b>{state[key]}</b>
-      <input type="range" name={key} min={lo} max={hi} step={step} value={state[key]} onChange={(e) => set({ [key]: Number((e.target as HTMLInputElement).value) })} />
+      <input
+        type="range"
+        name={key}
+        min={lo}
+        max={hi}
+        step={step}
+        value={state[key]}
+        onChange={(e) => set({ [key]: Number((e.target as HTMLInputElement).value) })}
+      />
     </label>
   );
   const logs = snapshot?.logs ?? {};
@@ -363,7 +497,10 @@ export function Trainer(props: {
   // The network and the output are redrawn only when a full snapshot brings new weights.
   const layers = snapshot?.layers;
   const diagram = useMemo(
-    () => (view && snapshot ? <NetworkDiagram view={view} snapshot={snapshot} state={state} set={props.set} onPick={setPicked} /> : null),
+    () =>
+      view && snapshot ? (
+        <NetworkDiagram view={view} snapshot={snapshot} state={state} set={props.set} onPick={setPicked} />
+      ) : null,
     [view, layers, state],
   );
   const output = useMemo(
@@ -376,7 +513,12 @@ export function Trainer(props: {
         <h3>Data</h3>
         <div class="datasets">
           {DATASETS.map((d) => (
-            <button class={d === state.dataset ? 'chosen' : ''} name={`dataset-${d}`} disabled={d === 'csv' && !props.csv} onClick={() => set({ dataset: d })}>
+            <button
+              class={d === state.dataset ? 'chosen' : ''}
+              name={`dataset-${d}`}
+              disabled={d === 'csv' && !props.csv}
+              onClick={() => set({ dataset: d })}
+            >
               {d === 'csv' ? (props.csv?.name ?? 'your CSV') : d}
             </button>
           ))}
@@ -386,17 +528,38 @@ export function Trainer(props: {
         {range('count', 'points', 50, 1000, 50)}
         <label class="file">
           Your CSV (features, then an integer label; or drop it here)
-          <input type="file" id="csv-file" accept=".csv,text/csv,text/plain" onChange={(e) => {
-            const f = (e.target as HTMLInputElement).files?.[0];
-            if (f) void readCsv(f);
-          }} />
+          <input
+            type="file"
+            id="csv-file"
+            accept=".csv,text/csv,text/plain"
+            onChange={(e) => {
+              const f = (e.target as HTMLInputElement).files?.[0];
+              if (f) void readCsv(f);
+            }}
+          />
         </label>
-        {csvError ? <p class="error" id="csv-error" role="alert">{csvError}</p> : null}
+        {csvError ? (
+          <p class="error" id="csv-error" role="alert">
+            {csvError}
+          </p>
+        ) : null}
         <h3>Features</h3>
         <div class="checks">
           {FEATURES.map((f) => (
             <label>
-              <input type="checkbox" name={`feature-${f}`} checked={state.features.includes(f)} onChange={() => set({ features: state.features.includes(f) ? state.features.filter((x) => x !== f) : [...state.features, f as FeatureName] })} /> {FEATURE_LABELS[f]}
+              <input
+                type="checkbox"
+                name={`feature-${f}`}
+                checked={state.features.includes(f)}
+                onChange={() =>
+                  set({
+                    features: state.features.includes(f)
+                      ? state.features.filter((x) => x !== f)
+                      : [...state.features, f as FeatureName],
+                  })
+                }
+              />{' '}
+              {FEATURE_LABELS[f]}
             </label>
           ))}
         </div>
@@ -405,62 +568,124 @@ export function Trainer(props: {
         {number('l2', 'L2 λ', { step: 0.0001, min: 0 })}
         {range('dropout', 'dropout', 0, 0.7, 0.05)}
         <label class="field">
-          <input type="checkbox" name="batchNorm" checked={state.batchNorm} onChange={() => set({ batchNorm: !state.batchNorm })} /> batch norm
+          <input
+            type="checkbox"
+            name="batchNorm"
+            checked={state.batchNorm}
+            onChange={() => set({ batchNorm: !state.batchNorm })}
+          />{' '}
+          batch norm
         </label>
         {number('clipNorm', 'clip ‖g‖ at (0: off)', { step: 0.1, min: 0 })}
         {number('patience', 'early stopping patience (0: off)', { step: 1, min: 0 })}
       </div>
       <div class="column middle">
         <div class="toolbar">
-          <button id="reset" title="reset" onClick={props.reset}>⟲ reset</button>
-          <button id="play" class="play" disabled={status === 'starting' || status === 'error' || status === 'done'} onClick={() => (status === 'playing' ? client.pause() : client.play())}>
+          <button id="reset" title="reset" onClick={props.reset}>
+            ⟲ reset
+          </button>
+          <button
+            id="play"
+            class="play"
+            disabled={status === 'starting' || status === 'error' || status === 'done'}
+            onClick={() => (status === 'playing' ? client.pause() : client.play())}
+          >
             {status === 'playing' ? '❚❚ pause' : '▶ play'}
           </button>
-          <button id="step" disabled={status !== 'paused'} onClick={() => client.step()}>step one epoch</button>
-          <span class="stat">epoch <b id="epoch">{snapshot?.epoch ?? 0}</b></span>
-          <span class="stat">lr <b id="current-lr">{snapshot ? snapshot.lr.toPrecision(3) : '—'}</b></span>
-          <span class="stat backend">{client.backend ? `${client.backend}${client.threads > 1 ? ` × ${client.threads} threads` : ''} in a worker` : ''}</span>
+          <button id="step" disabled={status !== 'paused'} onClick={() => client.step()}>
+            step one epoch
+          </button>
+          <span class="stat">
+            epoch <b id="epoch">{snapshot?.epoch ?? 0}</b>
+          </span>
+          <span class="stat">
+            lr <b id="current-lr">{snapshot ? snapshot.lr.toPrecision(3) : '—'}</b>
+          </span>
+          <span class="stat backend">
+            {client.backend
+              ? `${client.backend}${client.threads > 1 ? ` × ${client.threads} threads` : ''} in a worker`
+              : ''}
+          </span>
         </div>
         <div class="hyper">
           <label class="field">
             optimiser
-            <select name="optimizer" value={state.optimizer} onChange={(e) => set({ optimizer: (e.target as HTMLSelectElement).value })}>
-              {TRAIN_OPTIMIZERS.map((o) => <option value={o}>{o}</option>)}
+            <select
+              name="optimizer"
+              value={state.optimizer}
+              onChange={(e) => set({ optimizer: (e.target as HTMLSelectElement).value })}
+            >
+              {TRAIN_OPTIMIZERS.map((o) => (
+                <option value={o}>{o}</option>
+              ))}
             </select>
           </label>
           {number('lr', 'η', { step: 0.001, min: 0 })}
           <label class="field">
             schedule
-            <input name="schedule" value={state.schedule} title={optim.SCHEDULE_FORMS} onChange={(e) => {
-              const text = (e.target as HTMLInputElement).value.trim() || 'constant';
-              try {
-                optim.parseSchedule(text, state.lr);
-                setScheduleError('');
-                set({ schedule: text });
-              } catch (error) {
-                setScheduleError(messageOf(error));
-              }
-            }} />
+            <input
+              name="schedule"
+              value={state.schedule}
+              title={optim.SCHEDULE_FORMS}
+              onChange={(e) => {
+                const text = (e.target as HTMLInputElement).value.trim() || 'constant';
+                try {
+                  optim.parseSchedule(text, state.lr);
+                  setScheduleError('');
+                  set({ schedule: text });
+                } catch (error) {
+                  setScheduleError(messageOf(error));
+                }
+              }}
+            />
           </label>
           {number('batchSize', 'batch (0 = all)', { step: 1, min: 0 })}
           {number('epochs', 'epochs', { step: 1, min: 1 })}
           {number('seed', 'seed', { step: 1 })}
-          {['momentum', 'nesterov'].includes(state.optimizer) ? range('momentum', 'momentum α', 0, 0.99, 0.01) : null}
-          {optim.optimizerOptions(state.optimizer).includes('beta1') ? range('beta1', 'β₁', 0, 0.999, 0.001) : null}
-          {optim.optimizerOptions(state.optimizer).includes('beta2') ? range('beta2', 'β₂', 0.9, 0.9999, 0.0001) : null}
-          {optim.optimizerOptions(state.optimizer).includes('eps') ? number('eps', 'ε', { step: 1e-8, min: 0 }) : null}
+          {['momentum', 'nesterov'].includes(state.optimizer)
+            ? range('momentum', 'momentum α', 0, 0.99, 0.01)
+            : null}
+          {optim.optimizerOptions(state.optimizer).includes('beta1')
+            ? range('beta1', 'β₁', 0, 0.999, 0.001)
+            : null}
+          {optim.optimizerOptions(state.optimizer).includes('beta2')
+            ? range('beta2', 'β₂', 0.9, 0.9999, 0.0001)
+            : null}
+          {optim.optimizerOptions(state.optimizer).includes('eps')
+            ? number('eps', 'ε', { step: 1e-8, min: 0 })
+            : null}
         </div>
-        {scheduleError ? <p class="error" id="schedule-error">{scheduleError}</p> : null}
-        {client.error ? <p class="error" id="train-error" role="alert">{client.error}</p> : null}
+        {scheduleError ? (
+          <p class="error" id="schedule-error">
+            {scheduleError}
+          </p>
+        ) : null}
+        {client.error ? (
+          <p class="error" id="train-error" role="alert">
+            {client.error}
+          </p>
+        ) : null}
         {diagram ?? <p class="hint">starting…</p>}
         {picked && layerOfPick ? (
-          <form class="weight-editor" id="weight-editor" onSubmit={(e) => {
-            e.preventDefault();
-            const v = Number(((e.target as HTMLFormElement).elements.namedItem('weight') as HTMLInputElement).value);
-            if (Number.isFinite(v)) client.setWeight(picked.layer, picked.unit, picked.input, v);
-          }}>
+          <form
+            class="weight-editor"
+            id="weight-editor"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const v = Number(
+                ((e.target as HTMLFormElement).elements.namedItem('weight') as HTMLInputElement).value,
+              );
+              if (Number.isFinite(v)) client.setWeight(picked.layer, picked.unit, picked.input, v);
+            }}
+          >
             {layerOfPick.name} w[{picked.unit + 1}, {picked.input + 1}] ={' '}
-            <input name="weight" type="number" step="any" value={layerOfPick.weight[picked.unit * layerOfPick.inputs + picked.input].toPrecision(4)} /> <button>set</button>
+            <input
+              name="weight"
+              type="number"
+              step="any"
+              value={layerOfPick.weight[picked.unit * layerOfPick.inputs + picked.input].toPrecision(4)}
+            />{' '}
+            <button>set</button>
           </form>
         ) : (
           <p class="hint">Click a link to edit its weight. Orange: negative, blue: positive; width: size.</p>
@@ -469,28 +694,87 @@ export function Trainer(props: {
       <div class="column results">
         <h3>Output</h3>
         <div class="numbers">
-          <span>train loss <b id="train-loss" data-value={logs.loss}>{fmt(logs.loss)}</b></span>
-          <span>test loss <b id="test-loss" data-value={logs.valLoss}>{fmt(logs.valLoss)}</b></span>
+          <span>
+            train loss{' '}
+            <b id="train-loss" data-value={logs.loss}>
+              {fmt(logs.loss)}
+            </b>
+          </span>
+          <span>
+            test loss{' '}
+            <b id="test-loss" data-value={logs.valLoss}>
+              {fmt(logs.valLoss)}
+            </b>
+          </span>
           {view?.task === 'classification' ? (
             <>
-              <span>train acc <b id="train-acc" data-value={logs.accuracy}>{fmt(logs.accuracy)}</b></span>
-              <span>test acc <b id="test-acc" data-value={logs.valAccuracy}>{fmt(logs.valAccuracy)}</b></span>
+              <span>
+                train acc{' '}
+                <b id="train-acc" data-value={logs.accuracy}>
+                  {fmt(logs.accuracy)}
+                </b>
+              </span>
+              <span>
+                test acc{' '}
+                <b id="test-acc" data-value={logs.valAccuracy}>
+                  {fmt(logs.valAccuracy)}
+                </b>
+              </span>
             </>
           ) : null}
         </div>
         {output}
         <label>
-          <input type="checkbox" name="show-test" checked={showTest} onChange={() => setShowTest(!showTest)} /> show test data
+          <input
+            type="checkbox"
+            name="show-test"
+            checked={showTest}
+            onChange={() => setShowTest(!showTest)}
+          />{' '}
+          show test data
         </label>
-        <LineChart title="loss" id="loss-chart" x={c.epochs} series={[{ label: 'train', values: c.loss, colour: '#333' }, { label: 'test', values: c.valLoss, colour: '#e6194b', dash: [4, 3] }]} logY xLabel="epoch" />
+        <LineChart
+          title="loss"
+          id="loss-chart"
+          x={c.epochs}
+          series={[
+            { label: 'train', values: c.loss, colour: '#333' },
+            { label: 'test', values: c.valLoss, colour: '#e6194b', dash: [4, 3] },
+          ]}
+          logY
+          xLabel="epoch"
+        />
         {view?.task === 'classification' ? (
-          <LineChart title="accuracy" x={c.epochs} series={[{ label: 'train', values: c.accuracy, colour: '#333' }, { label: 'test', values: c.valAccuracy, colour: '#e6194b', dash: [4, 3] }]} xLabel="epoch" />
+          <LineChart
+            title="accuracy"
+            x={c.epochs}
+            series={[
+              { label: 'train', values: c.accuracy, colour: '#333' },
+              { label: 'test', values: c.valAccuracy, colour: '#e6194b', dash: [4, 3] },
+            ]}
+            xLabel="epoch"
+          />
         ) : null}
         <GradientHeatmap gradNorm={c.gradNorm} />
         {deadNames.length > 0 ? (
-          <LineChart title="share of dead ReLUs" x={c.epochs} series={deadNames.map((n, i) => ({ label: n, values: c.deadRelu[n], colour: CLASS_COLOURS[i % CLASS_COLOURS.length] }))} xLabel="epoch" />
+          <LineChart
+            title="share of dead ReLUs"
+            x={c.epochs}
+            series={deadNames.map((n, i) => ({
+              label: n,
+              values: c.deadRelu[n],
+              colour: CLASS_COLOURS[i % CLASS_COLOURS.length],
+            }))}
+            xLabel="epoch"
+          />
         ) : null}
-        <LineChart title="learning rate" x={c.epochs} series={[{ label: 'η', values: c.lr, colour: '#0877bd' }]} xLabel="epoch" height={120} />
+        <LineChart
+          title="learning rate"
+          x={c.epochs}
+          series={[{ label: 'η', values: c.lr, colour: '#0877bd' }]}
+          xLabel="epoch"
+          height={120}
+        />
         {snapshot ? <Histograms snapshot={snapshot} /> : null}
       </div>
     </section>
