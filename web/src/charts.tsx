@@ -3,6 +3,13 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
+/** Short tick labels that stay readable on a log axis (1e-4, 0.01, 1, 100). */
+function tickLabel(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return a >= 1e4 || a < 1e-3 ? v.toExponential(0) : String(+v.toPrecision(3));
+}
+
 export interface Series {
   label: string;
   values: ArrayLike<number>;
@@ -17,6 +24,8 @@ export function LineChart(props: {
   width?: number;
   height?: number;
   logY?: boolean;
+  /** A fixed y range (default: fitted to the data). */
+  yRange?: [number, number];
   xLabel?: string;
   id?: string;
 }) {
@@ -29,8 +38,14 @@ export function LineChart(props: {
       title: props.title,
       width: props.width ?? 320,
       height: props.height ?? 170,
-      scales: { x: { time: false }, y: props.logY ? { distr: 3 } : {} },
-      axes: [{ label: props.xLabel, size: 30, labelSize: 14 }, { size: 46 }],
+      scales: {
+        x: { time: false },
+        y: props.logY ? { distr: 3 } : props.yRange ? { range: props.yRange } : {},
+      },
+      axes: [
+        { label: props.xLabel, size: 30, labelSize: 14 },
+        { size: 50, values: (_u: uPlot, ticks: number[]) => ticks.map(tickLabel) },
+      ],
       legend: { show: true, live: false },
       cursor: { show: false },
       series: [

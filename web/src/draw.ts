@@ -31,18 +31,22 @@ function hexToRgb(hex: string): [number, number, number] {
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }
 
-/** values (side × side, row 0 at the top) mapped to [−1, 1] by `map`, painted onto the canvas. */
+/**
+ * values (side wide, row 0 at the top: side × side, or one row for data on a line) mapped to
+ * [−1, 1] by `map`, painted onto the canvas.
+ */
 export function paintHeatmap(
   canvas: HTMLCanvasElement,
   values: ArrayLike<number>,
   side: number,
   map: (v: number) => number,
 ): void {
+  const rows = Math.max(1, Math.floor(values.length / side));
   if (canvas.width !== side) canvas.width = side;
-  if (canvas.height !== side) canvas.height = side;
+  if (canvas.height !== rows) canvas.height = rows;
   const ctx = canvas.getContext('2d')!;
-  const image = ctx.createImageData(side, side);
-  for (let k = 0; k < side * side; k++) {
+  const image = ctx.createImageData(side, rows);
+  for (let k = 0; k < side * rows; k++) {
     const [r, g, b] = diverging(map(values[k]));
     image.data[4 * k] = r;
     image.data[4 * k + 1] = g;

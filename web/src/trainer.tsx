@@ -765,6 +765,7 @@ export function Trainer(props: {
               values: c.deadRelu[n],
               colour: CLASS_COLOURS[i % CLASS_COLOURS.length],
             }))}
+            yRange={[0, 1]}
             xLabel="epoch"
           />
         ) : null}
