@@ -25,6 +25,9 @@ await build({
   platform: 'browser',
   target: 'chrome113',
   outdir: out,
+  // The library is shared by the page and the worker: one chunk that both import.
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   minify: true,
   sourcemap: false,
   jsx: 'automatic',

@@ -55,6 +55,8 @@ async function librarySize(): Promise<number> {
   return gzipSync(result.outputFiles[0].contents).length;
 }
 
+// Node first, before the browser starts: the same machine, not shared with the page.
+const node = await nodeSteps(STEPS);
 const site = await servePlayground();
 const browser = await openUrl(`${site.url}#panel=trainer`);
 try {
@@ -74,7 +76,6 @@ try {
     STEPS,
   );
   const main = await page.evaluate((n) => (globalThis as unknown as Handle).playground.benchMain(n), STEPS);
-  const node = await nodeSteps(STEPS);
   // Frames while the trainer plays (the default circles run, 300 epochs).
   await page.click('#play');
   const frames = await page.evaluate(

@@ -44,7 +44,10 @@ export function LineChart(props: {
       },
       axes: [
         { label: props.xLabel, size: 30, labelSize: 14 },
-        { size: 50, values: (_u: uPlot, ticks: (number | null)[]) => ticks.map((v) => (v == null ? '' : tickLabel(v))) },
+        {
+          size: 50,
+          values: (_u: uPlot, ticks: (number | null)[]) => ticks.map((v) => (v == null ? '' : tickLabel(v))),
+        },
       ],
       legend: { show: true, live: false },
       cursor: { show: false },

@@ -167,8 +167,7 @@ export class TrainingSession {
           this.lastLogs = info.logs;
           this.path.push(lab.readParams(control.net.parameters()));
           const done = this.epoch >= this.state.epochs;
-          const full =
-            done || this.mode !== 'playing' || performance.now() - this.lastFull >= FULL_EVERY_MS;
+          const full = done || this.mode !== 'playing' || performance.now() - this.lastFull >= FULL_EVERY_MS;
           this.report(this.snapshot(done, full));
           await yieldToEvents();
           if (this.mode === 'stepping') this.mode = 'paused';
