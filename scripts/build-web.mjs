@@ -28,7 +28,7 @@ await build({
   // The library is shared by the page and the worker: one chunk that both import.
   splitting: true,
   chunkNames: 'chunk-[hash]',
-  minify: true,
+  minify: !process.argv.includes("--no-minify"),
   sourcemap: false,
   jsx: 'automatic',
   jsxImportSource: 'preact',

@@ -14,6 +14,17 @@ import { openUrl } from '../browser/harness.js';
 import { servePlayground, WEB_DIR } from './site.js';
 
 const STEPS = Number(process.env.STEPS ?? 450);
+/** Best of this many runs each (the machine is shared and noisy). */
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+
+async function best<T extends { stepsPerSecond: number }>(run: () => Promise<T>): Promise<T> {
+  let top: T | null = null;
+  for (let r = 0; r < ROUNDS; r++) {
+    const result = await run();
+    if (!top || result.stepsPerSecond > top.stepsPerSecond) top = result;
+  }
+  return top!;
+}
 
 async function nodeSteps(steps: number) {
   const backend = await initBackend('wasm');
@@ -56,7 +67,7 @@ async function librarySize(): Promise<number> {
 }
 
 // Node first, before the browser starts: the same machine, not shared with the page.
-const node = await nodeSteps(STEPS);
+const node = await best(() => nodeSteps(STEPS));
 const site = await servePlayground();
 const browser = await openUrl(`${site.url}#panel=trainer`);
 try {
@@ -106,6 +117,7 @@ try {
           node: +node.stepsPerSecond.toFixed(0),
           threads: { main: main.threads, worker: worker.threads, node: node.threads },
           steps: node.steps,
+          bestOf: ROUNDS,
         },
         framesWhileTraining: {
           frames: frames.length,

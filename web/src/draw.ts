@@ -13,6 +13,11 @@ export function diverging(v: number): [number, number, number] {
   return [0, 1, 2].map((k) => Math.round(MIDDLE[k] + (end[k] - MIDDLE[k]) * a)) as [number, number, number];
 }
 
+// The heatmaps' colours, 511 steps from −1 to 1 as packed RGB, so painting allocates nothing.
+const STEPS = 255;
+const TABLE = new Uint8Array((2 * STEPS + 1) * 3);
+for (let i = 0; i <= 2 * STEPS; i++) TABLE.set(diverging(i / STEPS - 1), 3 * i);
+
 export const CLASS_COLOURS = [
   '#f59322',
   '#0877bd',
@@ -33,25 +38,29 @@ function hexToRgb(hex: string): [number, number, number] {
 
 /**
  * values (side wide, row 0 at the top: side × side, or one row for data on a line) mapped to
- * [−1, 1] by `map`, painted onto the canvas.
+ * [−1, 1] as v · scale + offset, painted onto the canvas.
  */
 export function paintHeatmap(
   canvas: HTMLCanvasElement,
   values: ArrayLike<number>,
   side: number,
-  map: (v: number) => number,
+  scale: number,
+  offset = 0,
 ): void {
   const rows = Math.max(1, Math.floor(values.length / side));
   if (canvas.width !== side) canvas.width = side;
   if (canvas.height !== rows) canvas.height = rows;
   const ctx = canvas.getContext('2d')!;
   const image = ctx.createImageData(side, rows);
+  const pixels = image.data;
   for (let k = 0; k < side * rows; k++) {
-    const [r, g, b] = diverging(map(values[k]));
-    image.data[4 * k] = r;
-    image.data[4 * k + 1] = g;
-    image.data[4 * k + 2] = b;
-    image.data[4 * k + 3] = 255;
+    const v = values[k] * scale + offset;
+    const t = v > -1 ? (v < 1 ? v : 1) : v <= -1 ? -1 : 0; // NaN → 0
+    const i = 3 * Math.round((t + 1) * STEPS);
+    pixels[4 * k] = TABLE[i];
+    pixels[4 * k + 1] = TABLE[i + 1];
+    pixels[4 * k + 2] = TABLE[i + 2];
+    pixels[4 * k + 3] = 255;
   }
   ctx.putImageData(image, 0, 0);
 }
@@ -70,15 +79,21 @@ export function paintClasses(canvas: HTMLCanvasElement, classes: ArrayLike<numbe
 }
 
 /** Scales a neuron's outputs to [−1, 1] by the largest magnitude (so every neuron shows its pattern). */
-export function symmetricScale(values: ArrayLike<number>): (v: number) => number {
+export function symmetricScale(values: ArrayLike<number>): number {
   let m = 0;
   for (let k = 0; k < values.length; k++)
     if (Number.isFinite(values[k])) m = Math.max(m, Math.abs(values[k]));
-  return m > 0 ? (v) => v / m : () => 0;
+  return m > 0 ? 1 / m : 0;
 }
 
 /** A colour on a sequential scale for t in [0, 1] (dark blue → yellow), for the gradient heatmap. */
 export function sequential(t: number): string {
+  const [r, g, b] = sequentialRgb(t);
+  return `rgb(${r},${g},${b})`;
+}
+
+/** sequential's colour as numbers. */
+export function sequentialRgb(t: number): [number, number, number] {
   const u = Math.max(0, Math.min(1, Number.isFinite(t) ? t : 0));
   const stops = [
     [68, 1, 84],
@@ -91,5 +106,5 @@ export function sequential(t: number): string {
   const i = Math.min(stops.length - 2, Math.floor(x));
   const f = x - i;
   const c = [0, 1, 2].map((k) => Math.round(stops[i][k] + (stops[i + 1][k] - stops[i][k]) * f));
-  return `rgb(${c[0]},${c[1]},${c[2]})`;
+  return c as [number, number, number];
 }

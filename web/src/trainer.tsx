@@ -8,7 +8,14 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { data, optim } from 'descent';
 import { LineChart } from './charts.js';
 import { featureByLabel, type CsvSource } from './datasets.js';
-import { CLASS_COLOURS, diverging, paintClasses, paintHeatmap, sequential, symmetricScale } from './draw.js';
+import {
+  CLASS_COLOURS,
+  diverging,
+  paintClasses,
+  paintHeatmap,
+  sequentialRgb,
+  symmetricScale,
+} from './draw.js';
 import { GRID, type DataView, type DrawnSnapshot as Snapshot } from './session.js';
 import {
   ACTIVATIONS,
@@ -45,7 +52,8 @@ function Heatmap(props: {
         ref.current,
         props.values,
         props.side,
-        props.probability ? (p) => 2 * p - 1 : symmetricScale(props.values),
+        props.probability ? 2 : symmetricScale(props.values),
+        props.probability ? -1 : 0,
       );
   }, [props.values, props.classes]);
   return <canvas ref={ref} class="heatmap" style={{ width: `${props.size}px`, height: `${props.size}px` }} />;
@@ -354,28 +362,35 @@ function OutputView(props: { view: DataView; snapshot: Snapshot; showTest: boole
   );
 }
 
-function GradientHeatmap(props: { gradNorm: Record<string, number[]> }) {
+function GradientHeatmap(props: { gradNorm: Record<string, number[]>; epochs: number }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const names = Object.keys(props.gradNorm);
   useEffect(() => {
+    // One pixel per layer and epoch, stretched by CSS; the colour is log₁₀ of the norm.
     const c = ref.current;
     if (!c) return;
     const epochs = Math.max(1, ...names.map((n) => props.gradNorm[n].length));
-    c.width = 320;
-    c.height = Math.max(1, names.length) * 18;
+    c.width = epochs;
+    c.height = Math.max(1, names.length);
     const ctx = c.getContext('2d')!;
-    ctx.clearRect(0, 0, c.width, c.height);
-    const logs = names.flatMap((n) => props.gradNorm[n].filter((v) => v > 0).map(Math.log10));
-    const lo = Math.min(-6, ...logs);
-    const hi = Math.max(1, ...logs);
-    const w = c.width / epochs;
+    let lo = -6;
+    let hi = 1;
+    for (const n of names)
+      for (const v of props.gradNorm[n])
+        if (v > 0) {
+          const l = Math.log10(v);
+          if (l < lo) lo = l;
+          if (l > hi) hi = l;
+        }
+    const image = ctx.createImageData(epochs, c.height);
     names.forEach((n, r) =>
       props.gradNorm[n].forEach((v, e) => {
-        ctx.fillStyle = sequential(v > 0 ? (Math.log10(v) - lo) / (hi - lo) : 0);
-        ctx.fillRect(e * w, r * 18, Math.ceil(w), 17);
+        const [red, green, blue] = sequentialRgb(v > 0 ? (Math.log10(v) - lo) / (hi - lo) : 0);
+        image.data.set([red, green, blue, 255], 4 * (r * epochs + e));
       }),
     );
-  });
+    ctx.putImageData(image, 0, 0);
+  }, [props.epochs, names.length]);
   return (
     <div class="gradients">
       <h4>‖∂C/∂W‖ per layer (log colour, dark = vanishing, yellow = large)</h4>
@@ -385,7 +400,7 @@ function GradientHeatmap(props: { gradNorm: Record<string, number[]> }) {
             <div>{n}</div>
           ))}
         </div>
-        <canvas ref={ref} id="gradient-heatmap" />
+        <canvas ref={ref} id="gradient-heatmap" style={{ height: `${Math.max(1, names.length) * 18}px` }} />
       </div>
     </div>
   );
@@ -755,7 +770,7 @@ export function Trainer(props: {
             xLabel="epoch"
           />
         ) : null}
-        <GradientHeatmap gradNorm={c.gradNorm} />
+        <GradientHeatmap gradNorm={c.gradNorm} epochs={c.epochs.length} />
         {deadNames.length > 0 ? (
           <LineChart
             title="share of dead ReLUs"
