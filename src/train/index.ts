@@ -19,6 +19,7 @@ export { EpochMeans, type Accumulator } from './accumulate.js';
 export { CallbackList, type StatefulCallback } from './callback-list.js';
 export { HistoryRecorder } from './history.js';
 export { checkpointing, type CheckpointingOptions } from './checkpointing.js';
+export { Ensemble, ensemble, bootstrapSample, type EnsembleOptions } from './ensemble.js';
 export { accuracy, getMetric, type Metric } from './metrics.js';
 export {
   analyzeEpoch,
