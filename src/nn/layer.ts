@@ -67,6 +67,15 @@ export abstract class Layer {
     return null;
   }
 
+  /**
+   * The rank of the input this layer takes, batch dimension included (dense 2, conv2d 4),
+   * or null when it takes several or any; predict uses it to accept one sample without
+   * the batch dimension.
+   */
+  expectedInputRank(): number | null {
+    return this.knownInputShape()?.length ?? null;
+  }
+
   /** Creates parameters once the input shape is known. Called by `call` on first use. */
   protected build(_inputShape: Shape): void {}
 

@@ -20,7 +20,8 @@ import { getOptimizer, Optimizer, type GradientTransformation, type OptState } f
 import { rng as globalRng } from '../tensor/random.js';
 import { dispose, tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { concat, gather } from '../ops/shape.js';
+import { gather, reshape, slice } from '../ops/shape.js';
+import { zeros } from '../tensor/creation.js';
 import { saveModel, type ModelInfo, type SaveModelOptions } from '../io/model-io.js';
 import { EpochMeans } from './accumulate.js';
 import { CallbackList } from './callback-list.js';
@@ -251,21 +252,60 @@ export class Model {
     return logs;
   }
 
-  /** The network's outputs for `x` (inference mode), computed in batches. */
+  /**
+   * The network's outputs for `x` (inference mode), in batches of `batchSize` (default 1024,
+   * enough rows to keep the matrix products efficient) written into one output tensor, with
+   * each batch's intermediates freed as it ends and nothing read back. One sample without the
+   * batch dimension (a rank one less than the network takes) gives one output without it.
+   */
   predict(x: Tensor, options: EvaluateOptions = {}): Tensor {
-    const batchSize = checkPositiveInt('predict', 'batchSize', options.batchSize ?? 256);
-    if (!this.net.isBuilt) this.net.buildFor([1, ...x.shape.slice(1)]);
-    return tidy(() =>
-      noGrad(() => {
-        const n = x.shape[0];
-        const parts: Tensor[] = [];
-        for (let start = 0; start < n; start += batchSize) {
-          const idx = Int32Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
-          parts.push(this.net.call(n <= batchSize ? x : gather(x, idx, 0), { training: false }));
-        }
-        return parts.length === 1 ? parts[0] : concat(parts, 0);
-      }),
-    );
+    const batchSize = checkPositiveInt('predict', 'batchSize', options.batchSize ?? 1024);
+    x.assertAlive('predict');
+    const rank = this.net.expectedInputRank();
+    const single = rank !== null && x.rank === rank - 1;
+    const input = single ? reshape(x, [1, ...x.shape]) : x;
+    try {
+      if (!this.net.isBuilt) this.net.buildFor([1, ...input.shape.slice(1)]);
+      const out = noGrad(() => this.predictBatches(input, batchSize));
+      if (!single) return out;
+      const one = reshape(out, out.shape.slice(1));
+      out.dispose();
+      return one;
+    } finally {
+      if (input !== x) input.dispose();
+    }
+  }
+
+  private predictBatches(x: Tensor, batchSize: number): Tensor {
+    const n = x.shape[0];
+    if (n <= batchSize) return tidy(() => this.net.call(x, { training: false }));
+    let out: Tensor | null = null;
+    try {
+      for (let start = 0; start < n; start += batchSize) {
+        const rows = Math.min(batchSize, n - start);
+        const part = tidy(() =>
+          this.net.call(slice(x, [start, ...x.shape.slice(1).map(() => 0)], [rows, ...x.shape.slice(1)]), {
+            training: false,
+          }),
+        );
+        out ??= zeros([n, ...part.shape.slice(1)], { dtype: part.dtype });
+        const inner = part.shape.slice(1).map(() => 0);
+        out.backend.copyRegion(
+          part.storage,
+          part.shape,
+          { shape: part.shape, begin: [0, ...inner] },
+          out.storage,
+          out.shape,
+          { shape: part.shape, begin: [start, ...inner] },
+          part.dtype,
+        );
+        part.dispose();
+      }
+    } catch (error) {
+      out?.dispose();
+      throw error;
+    }
+    return out!;
   }
 
   parameters(): Tensor[] {
