@@ -88,7 +88,14 @@ export class Sequential extends Layer {
   }
 
   config(): Record<string, unknown> {
-    return { layers: this.layers.map((l) => ({ kind: l.kind, name: l.name, config: l.config() })) };
+    return {
+      layers: this.layers.map((l) => ({
+        kind: l.kind,
+        name: l.name,
+        config: l.config(),
+        ...(l.trainable ? {} : { trainable: false }),
+      })),
+    };
   }
 
   /** A table of layers, output shapes and parameter counts. */
