@@ -12,6 +12,8 @@ import { Dataset } from '../../src/data/dataset.js';
 import { Model, earlyStopping } from '../../src/train/index.js';
 import { Rng, setSeed } from '../../src/tensor/random.js';
 import { memory } from '../../src/tensor/scope.js';
+import { runTrain, type TrainFlags } from '../../src/cli/train.js';
+import { captured } from '../helpers/stdout.js';
 
 function moons(): Dataset {
   const t = data.raw.moons({ count: 120, noise: 0.3, rng: new Rng(3) });
@@ -63,5 +65,35 @@ test('resuming a run that early stopping ended adds no epoch and restores the be
   } finally {
     rmSync(dir, { recursive: true, force: true });
     set.dispose();
+  }
+});
+
+test('descent train --early-stopping --checkpoint-dir, rerun with --resume: no further epoch, the same test loss', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'descent-cli-stop-'));
+  const flags = (extra: Partial<TrainFlags>): TrainFlags => ({
+    data: 'moons',
+    hidden: '32',
+    activation: 'relu',
+    optimizer: 'adam',
+    lr: '0.05',
+    batchSize: '16',
+    epochs: '60',
+    seed: '5',
+    testFraction: '0.3',
+    earlyStopping: '2',
+    checkpointDir: dir,
+    json: true,
+    ...extra,
+  });
+  const train = async (extra: Partial<TrainFlags>) =>
+    JSON.parse((await captured(() => runTrain(flags(extra)))).out) as { losses: number[]; testLoss: number };
+  try {
+    const first = await train({});
+    assert.ok(first.losses.length < 60, `early stopping ends the run (${first.losses.length} epochs)`);
+    const again = await train({ resume: true });
+    assert.deepEqual(again.losses, first.losses, 'no epoch added');
+    assert.equal(again.testLoss, first.testLoss, 'the best weights, as the finished run left them');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
