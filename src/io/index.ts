@@ -45,17 +45,13 @@ export {
   resolveCheckpoint,
   checkCheckpointOptions,
   CHECKPOINT_FILE,
-  OPTIMIZER_FILE,
-  CALLBACKS_FILE,
+  STATE_FILE,
   type SaveCheckpointOptions,
   type CheckpointOptions,
   type CheckpointInfo,
   type LoadedCheckpoint,
-  type CheckpointHistory,
-  type RngStates,
-  type SavedState,
-  type RestoredState,
 } from './checkpoint.js';
+export { encodeStates, decodeStates } from './state-codec.js';
 export {
   encodeSafetensors,
   decodeSafetensors,
