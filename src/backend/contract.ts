@@ -254,6 +254,23 @@ export interface Backend {
     dtype: DType,
   ): void;
 
+  // ---- random masks (optional) -------------------------------------------------------------
+  /**
+   * Dropout's mask, drawn on the backend: out[i] = scale where u(i) ≥ rate·2³², else 0, for
+   * i < size, with u(i) = fmix32(fmix32(i·0x9e3779b9 + key[0]) ^ key[1]) the counter-based hash
+   * of backend/cpu/random.ts (MurmurHash3's finaliser over a Weyl sequence). Every backend
+   * computes the same bits for the same key; rate ≥ 1 gives all zeros. Without it, ops draw
+   * the mask on the host, one Rng call per element.
+   */
+  dropoutMask?(
+    out: Storage,
+    dtype: DType,
+    size: number,
+    rate: number,
+    scale: number,
+    key: readonly [number, number],
+  ): void;
+
   // ---- fused element-wise programs ---------------------------------------------------
   /**
    * Runs `program` over `size` elements in one pass over memory, however long the chain

@@ -930,6 +930,25 @@ export function conformanceCases(backendName: string, options: ConformanceOption
     }
   });
 
+  test('dropoutMask (optional kernel): the same bits as the cpu reference for the same key', async () => {
+    const p = pair();
+    if (!p.dut.dropoutMask) return; // masks are drawn on the host there
+    for (const dtype of ['float32', 'float64'] as DType[]) {
+      if (!p.dut.supports(dtype)) continue;
+      for (const n of [1, 3, 4, 7, 64, 1001]) {
+        for (const rate of [0, 0.1, 0.5, 0.999, 1]) {
+          const key: [number, number] = [(n * 2654435761) >>> 0, (0xdeadbeef ^ n) >>> 0];
+          const out = p.marked(dtype, n);
+          const scale = rate < 1 ? 1 / (1 - rate) : 0;
+          p.ref.dropoutMask!(out[0], dtype, n, rate, scale, key);
+          p.dut.dropoutMask!(out[1], dtype, n, rate, scale, key);
+          await p.compare(out, dtype, n, 0, `dropoutMask ${dtype} n=${n} rate=${rate}`);
+          p.free(out);
+        }
+      }
+    }
+  });
+
   test('batchNorm and batchNormGrad (optional kernels): statistics, output, gradients', async () => {
     const p = pair();
     if (!p.dut.batchNorm || !p.dut.batchNormGrad) return; // composed from other kernels there

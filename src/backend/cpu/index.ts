@@ -32,6 +32,7 @@ import type { PoolOp, Window2d } from '../contract.js';
 import { col2imKernel, im2colKernel, pool2dGradKernel, pool2dKernel } from './conv.js';
 import { fusedKernel } from './fused.js';
 import { batchNormGradKernel, batchNormKernel } from './normalization.js';
+import { dropoutMaskKernel } from './random.js';
 import type { BatchNormArgs, FusedProgram } from '../contract.js';
 
 export interface CpuStorage extends Storage {
@@ -298,6 +299,18 @@ export class CpuBackend implements Backend {
     const gamma = args.gamma ? d(args.gamma) : null;
     const opt = (s: Storage | null) => (s ? d(s) : null);
     batchNormGradKernel(d(x), d(dy), args.view, gamma, d(mean), d(invStd), opt(dx), opt(dGamma), opt(dBeta));
+  }
+
+  // ---- random masks (random.ts) ---------------------------------------------------------
+  dropoutMask(
+    out: Storage,
+    _dtype: DType,
+    size: number,
+    rate: number,
+    scale: number,
+    key: readonly [number, number],
+  ): void {
+    dropoutMaskKernel(d(out), size, rate, scale, key[0], key[1]);
   }
 
   // ---- fused element-wise programs (fused.ts) -------------------------------------------

@@ -27,6 +27,7 @@ import type {
   Window2d,
 } from '../contract.js';
 import { CpuBackend, type CpuStorage } from '../cpu/index.js';
+import { dropThreshold } from '../cpu/random.js';
 import { DescentError } from '../../errors.js';
 import { Heap, type HeapStats } from './heap.js';
 import { instantiate, loadWasmSync, nodeProcess, type LoadedWasm, type WasmExports } from './loader.js';
@@ -703,6 +704,21 @@ export class WasmBackend implements Backend {
       opt(dGamma),
       opt(dBeta),
     );
+  }
+
+  // ---- random masks ------------------------------------------------------------------------
+
+  dropoutMask(
+    out: Storage,
+    dtype: DType,
+    size: number,
+    rate: number,
+    scale: number,
+    key: readonly [number, number],
+  ): void {
+    this.floatOnly('dropoutMask', dtype);
+    if (dtype !== 'float32') return this.cpu.dropoutMask(this.c(out, dtype), dtype, size, rate, scale, key);
+    this.k.dropoutMaskF32(this.p(out), size, dropThreshold(rate), scale, key[0] >>> 0, key[1] >>> 0);
   }
 
   // ---- fused element-wise programs ---------------------------------------------------

@@ -19,6 +19,7 @@ import { platform } from '#platform';
 
 /** The exports of assembly/index.ts. Pointers are byte offsets into the memory. */
 export interface WasmExports {
+  dropoutMaskF32(out: number, size: number, threshold: number, scale: number, k0: number, k1: number): void;
   batchNormF32(
     x: number,
     outer: number,
