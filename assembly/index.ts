@@ -11,3 +11,5 @@ export {
 } from './conv';
 export { permute32, permute64 } from './layout';
 export { fusedF32, fusedScratchBytes } from './fused';
+export { batchNormF32, batchNormGradF32 } from './normalization';
+export { dropoutMaskF32 } from './random';

@@ -5,15 +5,23 @@
  * of samples/s (GFLOP/s for GEMM) with the ratio descent-wasm / each peer; `-- --json` prints
  * a JSON array of {workload, lib, backend, samplesPerSec[, gflops, shape]} instead.
  *
+ * The user-path workloads (bench/user-workloads.ts: zoo networks through Model.fit and
+ * Model.predict) run on descent wasm, PyTorch (nn modules, torch.optim, a shuffling
+ * DataLoader; bench/torch_bench.py) and jax-js (jit(valueAndGrad); bench/jaxjs.ts); the raw-op
+ * ones (bench/workloads.ts) on descent cpu and wasm, TF.js and PyTorch.
+ *
  * Options: --json, --seconds=N (per measurement, default 2), --workloads=gemm,mlp-train,…,
+ * (`raw` and `user` stand for the two groups: --workloads=user runs only Model.fit/predict),
  * --rounds=N (run everything N times, interleaved, and keep each row's best: on a shared,
  * noisy machine this filters out the rounds another process disturbed), --no-tfjs,
- * --no-torch. Compare ratios within one run.
+ * --no-torch, --no-jax, --threads=N (descent wasm and PyTorch, default 2). Compare ratios
+ * within one run.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { USER_WORKLOADS } from './user-workloads.js';
 
 interface Row {
   workload: string;
@@ -34,7 +42,21 @@ const option = (name: string, fallback: string) =>
   args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const json = flag('json');
 const seconds = option('seconds', '2');
-const workloads = option('workloads', 'gemm,mlp-train,mlp-infer,cnn-train').split(',');
+const RAW = ['gemm', 'mlp-train', 'mlp-infer', 'cnn-train'];
+const USER = USER_WORKLOADS as readonly string[];
+const workloads = option('workloads', 'raw,user')
+  .split(',')
+  .flatMap((w) => (w === 'raw' ? RAW : w === 'user' ? [...USER] : [w]));
+const unknown = workloads.filter((w) => !RAW.includes(w) && !USER.includes(w));
+if (unknown.length) {
+  console.error(
+    `bench: unknown workload ${unknown.join(', ')} (one of raw, user, ${[...RAW, ...USER].join(', ')})`,
+  );
+  process.exit(2);
+}
+const rawWorkloads = workloads.filter((w) => RAW.includes(w));
+const userWorkloads = workloads.filter((w) => USER.includes(w));
+const threads = option('threads', '2');
 const rounds = Math.max(1, Number(option('rounds', '1')) || 1);
 const log = (msg: string) => {
   if (!json) console.error(msg);
@@ -105,20 +127,32 @@ function measure(rows: Row[]): void {
     rows.push(...(runJsonLines(node, [join(here, 'gemm.js'), '--json']) as Row[]));
   }
   for (const backend of ['cpu', 'wasm']) {
-    for (const w of workloads.filter((w) => w !== 'gemm')) {
+    for (const w of rawWorkloads.filter((w) => w !== 'gemm')) {
       log(`descent ${backend} ${w}…`);
       for (const r of runJsonLines(node, [join(here, 'workloads.js'), w, backend, seconds])) {
         rows.push({ lib: 'descent', backend, ...(r as object) } as Row);
       }
     }
   }
+  for (const w of userWorkloads) {
+    log(`descent wasm ${w} (${threads} threads)…`);
+    rows.push(
+      ...(runJsonLines(node, [join(here, 'user-workloads.js'), w, 'wasm', seconds, threads]) as Row[]),
+    );
+  }
+
+  // jax-js (wasm), the user-path workloads only
+  if (userWorkloads.length && !flag('no-jax')) {
+    log('jax-js wasm…');
+    rows.push(...(runJsonLines(node, [join(here, 'jaxjs.js'), userWorkloads.join(','), seconds]) as Row[]));
+  }
 
   // TensorFlow.js
-  if (!flag('no-tfjs')) {
+  if (!flag('no-tfjs') && rawWorkloads.length) {
     for (const backend of ['cpu', 'wasm']) {
       log(`tfjs ${backend}…`);
       rows.push(
-        ...(runJsonLines(node, [join(here, 'tfjs.js'), backend, seconds, workloads.join(',')]) as Row[]),
+        ...(runJsonLines(node, [join(here, 'tfjs.js'), backend, seconds, rawWorkloads.join(',')]) as Row[]),
       );
     }
   }
@@ -129,13 +163,13 @@ function measure(rows: Row[]): void {
     if (!py) log('PyTorch: python3 -c "import torch" fails here; skipped.');
     else {
       const coretype = openblasCoretype();
-      log(`pytorch (${py}, OPENBLAS_CORETYPE=${coretype}, 2 threads)…`);
+      log(`pytorch (${py}, OPENBLAS_CORETYPE=${coretype}, ${threads} threads)…`);
       const out = runJsonLines(
         py,
         [
           join(root, 'bench', 'torch_bench.py'),
           '--threads',
-          '2',
+          threads,
           '--seconds',
           seconds,
           '--workloads',
@@ -143,8 +177,8 @@ function measure(rows: Row[]): void {
         ],
         {
           OPENBLAS_CORETYPE: coretype,
-          OMP_NUM_THREADS: '2',
-          OPENBLAS_NUM_THREADS: '2',
+          OMP_NUM_THREADS: threads,
+          OPENBLAS_NUM_THREADS: threads,
         },
       );
       for (const r of out) {

@@ -95,6 +95,90 @@ def gemm_rate(m, n, k, trans_a, trans_b, seconds):
 DEFAULT_BATCH = {'mlp-train': 100, 'cnn-train': 64}
 
 
+# ---- the user path: nn modules, torch.optim, a shuffling DataLoader (bench/user-workloads.ts) ----
+
+FIT_BATCH = 64
+SAMPLES_PER_EPOCH = 40 * FIT_BATCH
+PREDICT_SAMPLES = {'mlp': 10_000, 'fashion-cnn': 2_000}
+
+
+def fashion_cnn():
+    """The zoo's fashionCnn: two conv 3x3 -> BN -> ReLU -> pool -> dropout blocks, dense 128 -> BN."""
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2), nn.Dropout(0.25),
+        nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2), nn.Dropout(0.25),
+        nn.Flatten(), nn.Linear(64 * 7 * 7, 128, bias=False), nn.BatchNorm1d(128), nn.ReLU(), nn.Dropout(0.5),
+        nn.Linear(128, 10),
+    )
+
+
+def lenet5_zoo():
+    """The zoo's lenet5 for 28x28 inputs: the first convolution pads by 2."""
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
+    )
+
+
+USER_NETS = {'fashion-cnn': fashion_cnn, 'lenet5': lenet5_zoo, 'mlp': lambda: nn.Sequential(nn.Flatten(), *mlp())}
+
+
+def user_fit(name, seconds):
+    """Epochs of the ordinary training loop until `seconds` have passed (after one warm-up epoch)."""
+    from torch.utils.data import DataLoader, TensorDataset
+    model = USER_NETS[name]().to(DEVICE)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    data = TensorDataset(torch.rand(SAMPLES_PER_EPOCH, 1, 28, 28), torch.randint(0, 10, (SAMPLES_PER_EPOCH,)))
+    loader = DataLoader(data, batch_size=FIT_BATCH, shuffle=True)
+
+    def epoch():
+        model.train()
+        total = 0.0
+        for x, y in loader:
+            x, y = x.to(DEVICE), y.to(DEVICE)
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            total += loss.item()
+        return total / len(loader)
+
+    epoch()
+    t0 = time.perf_counter()
+    samples = 0
+    while samples == 0 or time.perf_counter() - t0 < seconds:
+        loss = epoch()
+        samples += SAMPLES_PER_EPOCH
+    return samples / (time.perf_counter() - t0), samples, loss
+
+
+def user_predict(name, seconds):
+    """model.eval(), no_grad, the outputs of a DataLoader's batches concatenated and turned into numpy."""
+    from torch.utils.data import DataLoader
+    model = USER_NETS[name]().to(DEVICE).eval()
+    n = PREDICT_SAMPLES[name]
+    x = torch.rand(n, 1, 28, 28)
+
+    def once():
+        with torch.no_grad():
+            out = torch.cat([model(b.to(DEVICE)) for b in DataLoader(x, batch_size=1000)])
+        return out.cpu().numpy()
+
+    once()
+    t0 = time.perf_counter()
+    samples = 0
+    while samples == 0 or time.perf_counter() - t0 < seconds:
+        once()
+        samples += n
+    return samples / (time.perf_counter() - t0), samples
+
+
+def peak_rss_mib():
+    import resource
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
 def batches(spec, workload):
     """The batch sizes --batch asks for, for one training workload ('default': its own)."""
     if spec is None:
@@ -199,6 +283,17 @@ def main():
             per_sec, steps = time_steps(lambda: model(x), args.seconds)
         print(json.dumps({'workload': 'mlp-infer', 'lib': lib, 'backend': backend, 'batch': 1000,
                           'samplesPerSec': per_sec * 1000, 'steps': steps}), flush=True)
+    for w in workloads:
+        kind, _, name = w.partition(':')
+        if kind == 'fit' and name in USER_NETS:
+            rate, samples, loss = user_fit(name, args.seconds)
+            print(json.dumps({'workload': w, 'lib': lib, 'backend': backend, 'batch': FIT_BATCH,
+                              'samplesPerSec': rate, 'samples': samples, 'loss': loss,
+                              'peakRssMiB': peak_rss_mib()}), flush=True)
+        elif kind == 'predict' and name in USER_NETS:
+            rate, samples = user_predict(name, args.seconds)
+            print(json.dumps({'workload': w, 'lib': lib, 'backend': backend, 'batch': 1000,
+                              'samplesPerSec': rate, 'samples': samples, 'peakRssMiB': peak_rss_mib()}), flush=True)
     if 'cnn-train' in workloads:
         for batch in batches(args.batch, 'cnn-train'):
             model = lenet().to(dev)

@@ -78,6 +78,17 @@ export interface MatmulArgs {
   bBatchStride: number;
 }
 
+/** What batchNorm and batchNormGrad take besides their tensors. */
+export interface BatchNormArgs {
+  /** x as [outer, axis, inner], the channels on the axis. */
+  view: AxisView;
+  eps: number;
+  /** [axis], or null for 1. */
+  gamma: Storage | null;
+  /** [axis], or null for 0 (forward only). */
+  beta: Storage | null;
+}
+
 /** A rectangular region for `copyRegion`: an n-D box inside a larger row-major array. */
 export interface Region {
   shape: readonly number[];
@@ -206,6 +217,59 @@ export interface Backend {
    * overwritten (zero-filled first); `argmax` is the one pool2d wrote (null for averages).
    */
   pool2dGrad(op: PoolOp, dy: Storage, g: Window2d, argmax: Storage | null, dx: Storage, dtype: DType): void;
+
+  // ---- batch normalisation (optional) ----------------------------------------------------
+  // A backend without them gets batch norm composed from reductions and fused programs
+  // (ops/normalization.ts); with them, training-mode batch norm is two passes over x forward
+  // and two backward, and keeps no x̂ between the passes.
+  /**
+   * Training-mode batch norm of x seen as [outer, axis, inner], channels on the axis: for each
+   * channel c over its m = outer·inner values, mean[c] = Σx / m, variance[c] = Σ(x − mean)² / m
+   * (biased), invStd[c] = 1/√(variance[c] + eps) and y = (x − mean)·invStd·γ + β, with γ = 1
+   * and β = 0 where `args` has none. mean, variance and invStd are [axis].
+   */
+  batchNorm?(
+    x: Storage,
+    args: BatchNormArgs,
+    y: Storage,
+    mean: Storage,
+    variance: Storage,
+    invStd: Storage,
+    dtype: DType,
+  ): void;
+  /**
+   * Its backward from x, the forward's mean and invStd and dy: with x̂ = (x − mean)·invStd,
+   * dBeta[c] = Σ dy, dGamma[c] = Σ dy·x̂ and dx = γ·invStd·(dy − dBeta/m − x̂·dGamma/m).
+   * Each output may be null (not wanted).
+   */
+  batchNormGrad?(
+    x: Storage,
+    dy: Storage,
+    args: BatchNormArgs,
+    mean: Storage,
+    invStd: Storage,
+    dx: Storage | null,
+    dGamma: Storage | null,
+    dBeta: Storage | null,
+    dtype: DType,
+  ): void;
+
+  // ---- random masks (optional) -------------------------------------------------------------
+  /**
+   * Dropout's mask, drawn on the backend: out[i] = scale where u(i) ≥ rate·2³², else 0, for
+   * i < size, with u(i) = fmix32(fmix32(i·0x9e3779b9 + key[0]) ^ key[1]) the counter-based hash
+   * of backend/cpu/random.ts (MurmurHash3's finaliser over a Weyl sequence). Every backend
+   * computes the same bits for the same key; rate ≥ 1 gives all zeros. Without it, ops draw
+   * the mask on the host, one Rng call per element.
+   */
+  dropoutMask?(
+    out: Storage,
+    dtype: DType,
+    size: number,
+    rate: number,
+    scale: number,
+    key: readonly [number, number],
+  ): void;
 
   // ---- fused element-wise programs ---------------------------------------------------
   /**

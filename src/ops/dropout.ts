@@ -74,9 +74,16 @@ export function dropout(x: Tensor, rate: number, options: DropoutOptions = {}): 
   const scale = mode === 'inverted' ? 1 / keep : 1;
   const r = options.rng ?? globalRng();
   const dtype = x.dtype === 'int32' ? 'float32' : x.dtype;
-  const values = maskScratch(dtype, x.size);
-  for (let i = 0; i < x.size; i++) values[i] = r.uniform() >= rate ? scale : 0;
-  const mask = new Tensor(x.backend.upload(dtype, values), x.shape, dtype, x.backend);
+  let mask: Tensor;
+  if (x.backend.dropoutMask) {
+    // Drawn on the backend from a key of two Rng draws: one call, whatever the size.
+    mask = empty(x.backend, dtype, x.shape);
+    x.backend.dropoutMask(mask.storage, dtype, x.size, rate, scale, [r.nextUint32(), r.nextUint32()]);
+  } else {
+    const values = maskScratch(dtype, x.size);
+    for (let i = 0; i < x.size; i++) values[i] = r.uniform() >= rate ? scale : 0;
+    mask = new Tensor(x.backend.upload(dtype, values), x.shape, dtype, x.backend);
+  }
   const input = x.dtype === dtype ? x : cast(x, dtype);
   return dropoutWithMask(input, mask, 1);
 }

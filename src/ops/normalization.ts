@@ -31,7 +31,7 @@ import { add, cast, mul, reciprocal, sqrt, sub } from './arithmetic.js';
 import { fuse } from './fused.js';
 import { mean, sum } from './reduce.js';
 import { reshape } from './shape.js';
-import { checkTensor } from './util.js';
+import { checkTensor, empty } from './util.js';
 
 export interface BatchNormOptions {
   /** The channel axis (default 1, for both [N, C] and [N, C, H, W]); statistics are taken over all other axes. */
@@ -128,6 +128,12 @@ export function batchNorm(
       `${where}: training needs more than one value per channel to take a variance; input ${formatShape(x.shape)} has ${m}.`,
     );
   }
+  if (x.backend.batchNorm && x.backend.batchNormGrad) {
+    // The backend's own kernels: two passes forward, two backward, no x̂ kept in between.
+    const r = batchNormByKernels(x, gamma, beta, axis, eps);
+    if (runningMean && runningVar) updateRunning(runningMean, runningVar, r.mean, r.variance, momentum, m);
+    return { ...r, count: m };
+  }
   // γ and β shaped to broadcast along the channel axis, when given.
   const affine = [gamma, beta].filter((t): t is Tensor => t !== null);
   const s = noGrad(() =>
@@ -151,14 +157,7 @@ export function batchNorm(
     }),
   );
 
-  if (runningMean && runningVar) {
-    noGrad(() =>
-      tidy(() => {
-        assign(runningMean, add(mul(runningMean, 1 - momentum), mul(s.mu, momentum)));
-        assign(runningVar, add(mul(runningVar, 1 - momentum), mul(s.variance, (momentum * m) / (m - 1))));
-      }),
-    );
-  }
+  if (runningMean && runningVar) updateRunning(runningMean, runningVar, s.mu, s.variance, momentum, m);
 
   const inputs = [x, gamma, beta].filter((t): t is Tensor => t !== null);
   if (!(isGradEnabled() && inputs.some((t) => t.requiresGrad))) {
@@ -200,4 +199,72 @@ export function batchNorm(
     }),
   );
   return { output, mean: s.mu, variance: s.variance, count: m };
+}
+
+/** r ← (1 − momentum)·r + momentum·batch, the variance unbiased (·m/(m − 1)), in place. */
+function updateRunning(
+  runningMean: Tensor,
+  runningVar: Tensor,
+  batchMean: Tensor,
+  batchVar: Tensor,
+  momentum: number,
+  m: number,
+): void {
+  noGrad(() =>
+    tidy(() => {
+      assign(runningMean, add(mul(runningMean, 1 - momentum), mul(batchMean, momentum)));
+      assign(runningVar, add(mul(runningVar, 1 - momentum), mul(batchVar, (momentum * m) / (m - 1))));
+    }),
+  );
+}
+
+/**
+ * Training-mode batch norm through Backend.batchNorm and batchNormGrad: the same equations as
+ * above, the backward in its simplified form dx = γ·r·(dy − mean(dy) − x̂·mean(dy·x̂)) (the
+ * Σ(x − μ) term is zero), x̂ recomputed from x, μ and r rather than stored.
+ */
+function batchNormByKernels(
+  x: Tensor,
+  gamma: Tensor | null,
+  beta: Tensor | null,
+  axis: number,
+  eps: number,
+): { output: Tensor; mean: Tensor; variance: Tensor } {
+  const backend = x.backend;
+  const C = x.shape[axis];
+  const view = {
+    outer: x.shape.slice(0, axis).reduce((a, b) => a * b, 1),
+    axis: C,
+    inner: x.shape.slice(axis + 1).reduce((a, b) => a * b, 1),
+  };
+  const args = { view, eps, gamma: gamma?.storage ?? null, beta: beta?.storage ?? null };
+  const y = empty(backend, x.dtype, x.shape);
+  const mu = empty(backend, x.dtype, [C]);
+  const variance = empty(backend, x.dtype, [C]);
+  const invStd = empty(backend, x.dtype, [C]);
+  backend.batchNorm!(x.storage, args, y.storage, mu.storage, variance.storage, invStd.storage, x.dtype);
+  const inputs = [x, gamma, beta].filter((t): t is Tensor => t !== null);
+  const wantsGrad = isGradEnabled() && inputs.some((t) => t.requiresGrad);
+  if (!wantsGrad) invStd.dispose(); // else freed with the caller's scope, as the tape's other tensors
+  const output = record(y, 'batchNorm', inputs, (dy) => {
+    const dx = x.requiresGrad ? empty(backend, x.dtype, x.shape) : null;
+    const dGamma = gamma?.requiresGrad ? empty(backend, x.dtype, [C]) : null;
+    const dBeta = beta?.requiresGrad ? empty(backend, x.dtype, [C]) : null;
+    backend.batchNormGrad!(
+      x.storage,
+      dy.storage,
+      args,
+      mu.storage,
+      invStd.storage,
+      dx?.storage ?? null,
+      dGamma?.storage ?? null,
+      dBeta?.storage ?? null,
+      x.dtype,
+    );
+    const out: (Tensor | null)[] = [dx];
+    if (gamma) out.push(dGamma);
+    if (beta) out.push(dBeta);
+    return out;
+  });
+  return { output, mean: mu, variance };
 }

@@ -930,6 +930,82 @@ export function conformanceCases(backendName: string, options: ConformanceOption
     }
   });
 
+  test('dropoutMask (optional kernel): the same bits as the cpu reference for the same key', async () => {
+    const p = pair();
+    if (!p.dut.dropoutMask) return; // masks are drawn on the host there
+    for (const dtype of ['float32', 'float64'] as DType[]) {
+      if (!p.dut.supports(dtype)) continue;
+      for (const n of [1, 3, 4, 7, 64, 1001]) {
+        for (const rate of [0, 0.1, 0.5, 0.999, 1]) {
+          const key: [number, number] = [(n * 2654435761) >>> 0, (0xdeadbeef ^ n) >>> 0];
+          const out = p.marked(dtype, n);
+          const scale = rate < 1 ? 1 / (1 - rate) : 0;
+          p.ref.dropoutMask!(out[0], dtype, n, rate, scale, key);
+          p.dut.dropoutMask!(out[1], dtype, n, rate, scale, key);
+          await p.compare(out, dtype, n, 0, `dropoutMask ${dtype} n=${n} rate=${rate}`);
+          p.free(out);
+        }
+      }
+    }
+  });
+
+  test('batchNorm and batchNormGrad (optional kernels): statistics, output, gradients', async () => {
+    const p = pair();
+    if (!p.dut.batchNorm || !p.dut.batchNormGrad) return; // composed from other kernels there
+    const rng = new Rng(12);
+    const views: AxisView[] = [
+      { outer: 64, axis: 8, inner: 49 },
+      { outer: 16, axis: 5, inner: 1 },
+      { outer: 3, axis: 7, inner: 13 },
+      { outer: 2, axis: 1, inner: 4 },
+    ];
+    for (let r = 0; r < 4; r++)
+      views.push({ outer: randInt(rng, 2, 9), axis: randInt(rng, 1, 12), inner: randInt(rng, 1, 30) });
+    for (const dtype of ['float32', 'float64'] as DType[]) {
+      if (!p.dut.supports(dtype)) continue;
+      for (const view of views) {
+        const n = view.outer * view.axis * view.inner;
+        const C = view.axis;
+        // An offset mean, so that a one-pass variance would lose digits and show.
+        const x = p.upload(
+          dtype,
+          randomValues(rng, n).map((v) => 3 + 2 * v),
+        );
+        const dy = p.upload(dtype, randomValues(rng, n));
+        for (const affine of [true, false]) {
+          const gamma = affine ? p.upload(dtype, randomValues(rng, C)) : null;
+          const beta = affine ? p.upload(dtype, randomValues(rng, C)) : null;
+          const args = (i: 0 | 1) => ({
+            view,
+            eps: 1e-5,
+            gamma: gamma?.[i] ?? null,
+            beta: beta?.[i] ?? null,
+          });
+          const [y, mean, variance, invStd] = [n, C, C, C].map((k) => p.marked(dtype, k));
+          p.ref.batchNorm!(x[0], args(0), y[0], mean[0], variance[0], invStd[0], dtype);
+          p.dut.batchNorm!(x[1], args(1), y[1], mean[1], variance[1], invStd[1], dtype);
+          const what = `batchNorm ${dtype} ${JSON.stringify(view)} affine=${affine}`;
+          await p.compare(mean, dtype, C, tolerance, `${what} mean`);
+          await p.compare(variance, dtype, C, tolerance * 4, `${what} variance`);
+          await p.compare(invStd, dtype, C, tolerance * 4, `${what} invStd`);
+          await p.compare(y, dtype, n, tolerance * 8, `${what} y`);
+          // The backward from the reference's statistics, so both see the same inputs.
+          const mu = p.upload(dtype, await p.ref.read(mean[0], dtype, C));
+          const r = p.upload(dtype, await p.ref.read(invStd[0], dtype, C));
+          const [dx, dGamma, dBeta] = [n, C, C].map((k) => p.marked(dtype, k));
+          p.ref.batchNormGrad!(x[0], dy[0], args(0), mu[0], r[0], dx[0], dGamma[0], dBeta[0], dtype);
+          p.dut.batchNormGrad!(x[1], dy[1], args(1), mu[1], r[1], dx[1], dGamma[1], dBeta[1], dtype);
+          await p.compare(dBeta, dtype, C, tolerance * 4, `${what} dBeta`);
+          await p.compare(dGamma, dtype, C, tolerance * 8, `${what} dGamma`);
+          await p.compare(dx, dtype, n, tolerance * 16, `${what} dx`);
+          p.free(y, mean, variance, invStd, mu, r, dx, dGamma, dBeta);
+          if (gamma && beta) p.free(gamma, beta);
+        }
+        p.free(x, dy);
+      }
+    }
+  });
+
   test('pool2d and pool2dGrad: max, avg, avgIncludePad', async () => {
     const p = pair();
     const rng = new Rng(10);

@@ -9,6 +9,7 @@ import { fromArray, ones } from '../../src/tensor/creation.js';
 import { Rng } from '../../src/tensor/random.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { randomTensor } from '../helpers/random.js';
+import { getBackend } from '../../src/backend/registry.js';
 
 const rng = new Rng(5);
 const r = (...shape: number[]) => randomTensor(shape, rng);
@@ -109,4 +110,26 @@ test('dropout: bad arguments', () => {
     /Valid modes: inverted, scaleAtTest/,
   );
   assert.throws(() => ops.dropoutWithMask(r(2, 3), mask([3, 2], 0.5, 1)), ShapeError);
+});
+
+test('dropout: the backend-drawn mask (cpu, wasm) keeps 1 − rate of the units, uncorrelated with the index', () => {
+  // 100,000 units at rate 0.3: the kept share within 4σ of 0.7, and neighbours independent
+  // (P(both kept) ≈ 0.49), which a poor counter-based hash would fail.
+  const backend = getBackend();
+  if (!backend.dropoutMask) return;
+  const n = 100_000;
+  const mask = new Float32Array(n);
+  const s = backend.alloc('float32', n);
+  backend.dropoutMask(s, 'float32', n, 0.3, 1, [12345, 678910]);
+  mask.set(backend.readSync!(s, 'float32', n));
+  backend.free(s);
+  let kept = 0;
+  let pairs = 0;
+  for (let i = 0; i < n; i++) {
+    kept += mask[i];
+    if (i > 0) pairs += mask[i] * mask[i - 1];
+  }
+  const sigma = Math.sqrt((0.7 * 0.3) / n);
+  assert.ok(Math.abs(kept / n - 0.7) < 4 * sigma, `kept ${kept / n}`);
+  assert.ok(Math.abs(pairs / (n - 1) - 0.49) < 0.01, `neighbours both kept ${pairs / (n - 1)}`);
 });

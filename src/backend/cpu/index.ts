@@ -31,7 +31,9 @@ import {
 import type { PoolOp, Window2d } from '../contract.js';
 import { col2imKernel, im2colKernel, pool2dGradKernel, pool2dKernel } from './conv.js';
 import { fusedKernel } from './fused.js';
-import type { FusedProgram } from '../contract.js';
+import { batchNormGradKernel, batchNormKernel } from './normalization.js';
+import { dropoutMaskKernel } from './random.js';
+import type { BatchNormArgs, FusedProgram } from '../contract.js';
 
 export interface CpuStorage extends Storage {
   readonly backend: 'cpu';
@@ -259,6 +261,56 @@ export class CpuBackend implements Backend {
 
   pool2dGrad(op: PoolOp, dy: Storage, g: Window2d, argmax: Storage | null, dx: Storage): void {
     pool2dGradKernel(op, d(dy), g, argmax ? d(argmax) : null, d(dx));
+  }
+
+  // ---- batch normalisation (normalization.ts) -------------------------------------------
+  batchNorm(
+    x: Storage,
+    args: BatchNormArgs,
+    y: Storage,
+    mean: Storage,
+    variance: Storage,
+    invStd: Storage,
+  ): void {
+    const { gamma, beta } = args;
+    batchNormKernel(
+      d(x),
+      args.view,
+      args.eps,
+      gamma ? d(gamma) : null,
+      beta ? d(beta) : null,
+      d(y),
+      d(mean),
+      d(variance),
+      d(invStd),
+    );
+  }
+
+  batchNormGrad(
+    x: Storage,
+    dy: Storage,
+    args: BatchNormArgs,
+    mean: Storage,
+    invStd: Storage,
+    dx: Storage | null,
+    dGamma: Storage | null,
+    dBeta: Storage | null,
+  ): void {
+    const gamma = args.gamma ? d(args.gamma) : null;
+    const opt = (s: Storage | null) => (s ? d(s) : null);
+    batchNormGradKernel(d(x), d(dy), args.view, gamma, d(mean), d(invStd), opt(dx), opt(dGamma), opt(dBeta));
+  }
+
+  // ---- random masks (random.ts) ---------------------------------------------------------
+  dropoutMask(
+    out: Storage,
+    _dtype: DType,
+    size: number,
+    rate: number,
+    scale: number,
+    key: readonly [number, number],
+  ): void {
+    dropoutMaskKernel(d(out), size, rate, scale, key[0], key[1]);
   }
 
   // ---- fused element-wise programs (fused.ts) -------------------------------------------

@@ -13,6 +13,7 @@ import type {
   ArgReduceOp,
   AxisView,
   Backend,
+  BatchNormArgs,
   BinaryOp,
   DType,
   FusedProgram,
@@ -26,6 +27,7 @@ import type {
   Window2d,
 } from '../contract.js';
 import { CpuBackend, type CpuStorage } from '../cpu/index.js';
+import { dropThreshold } from '../cpu/random.js';
 import { DescentError } from '../../errors.js';
 import { Heap, type HeapStats } from './heap.js';
 import { instantiate, loadWasmSync, nodeProcess, type LoadedWasm, type WasmExports } from './loader.js';
@@ -625,6 +627,100 @@ export class WasmBackend implements Backend {
     if (dtype === 'float32') this.k.pool2dGradF32(POOL_CODES[op], this.p(dy), gp, am, this.p(dx));
     else this.k.pool2dGradF64(POOL_CODES[op], this.p(dy), gp, am, this.p(dx));
   }
+  // ---- batch normalisation ---------------------------------------------------------------
+
+  batchNorm(
+    x: Storage,
+    args: BatchNormArgs,
+    y: Storage,
+    mean: Storage,
+    variance: Storage,
+    invStd: Storage,
+    dtype: DType,
+  ): void {
+    this.floatOnly('batchNorm', dtype);
+    if (dtype !== 'float32') {
+      const c = (s: Storage) => this.c(s, dtype);
+      const gamma = args.gamma ? c(args.gamma) : null;
+      const beta = args.beta ? c(args.beta) : null;
+      return this.cpu.batchNorm(c(x), { ...args, gamma, beta }, c(y), c(mean), c(variance), c(invStd));
+    }
+    const { outer, axis, inner } = args.view;
+    const opt = (s: Storage | null) => (s ? this.p(s) : 0);
+    this.k.batchNormF32(
+      this.p(x),
+      outer,
+      axis,
+      inner,
+      args.eps,
+      opt(args.gamma),
+      opt(args.beta),
+      this.p(y),
+      this.p(mean),
+      this.p(variance),
+      this.p(invStd),
+    );
+  }
+
+  batchNormGrad(
+    x: Storage,
+    dy: Storage,
+    args: BatchNormArgs,
+    mean: Storage,
+    invStd: Storage,
+    dx: Storage | null,
+    dGamma: Storage | null,
+    dBeta: Storage | null,
+    dtype: DType,
+  ): void {
+    this.floatOnly('batchNormGrad', dtype);
+    if (dtype !== 'float32') {
+      const c = (s: Storage) => this.c(s, dtype);
+      const oc = (s: Storage | null) => (s ? c(s) : null);
+      const gamma = oc(args.gamma);
+      return this.cpu.batchNormGrad(
+        c(x),
+        c(dy),
+        { ...args, gamma, beta: null },
+        c(mean),
+        c(invStd),
+        oc(dx),
+        oc(dGamma),
+        oc(dBeta),
+      );
+    }
+    const { outer, axis, inner } = args.view;
+    const opt = (s: Storage | null) => (s ? this.p(s) : 0);
+    this.k.batchNormGradF32(
+      this.p(x),
+      this.p(dy),
+      outer,
+      axis,
+      inner,
+      opt(args.gamma),
+      this.p(mean),
+      this.p(invStd),
+      opt(dx),
+      opt(dGamma),
+      opt(dBeta),
+    );
+  }
+
+  // ---- random masks ------------------------------------------------------------------------
+
+  dropoutMask(
+    out: Storage,
+    dtype: DType,
+    size: number,
+    rate: number,
+    scale: number,
+    key: readonly [number, number],
+  ): void {
+    this.floatOnly('dropoutMask', dtype);
+    if (dtype !== 'float32') return this.cpu.dropoutMask(this.c(out, dtype), dtype, size, rate, scale, key);
+    this.k.dropoutMaskF32(this.p(out), size, dropThreshold(rate), scale, key[0] >>> 0, key[1] >>> 0);
+  }
+
   // ---- fused element-wise programs ---------------------------------------------------
 
   fused(

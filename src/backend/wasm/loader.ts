@@ -19,6 +19,33 @@ import { platform } from '#platform';
 
 /** The exports of assembly/index.ts. Pointers are byte offsets into the memory. */
 export interface WasmExports {
+  dropoutMaskF32(out: number, size: number, threshold: number, scale: number, k0: number, k1: number): void;
+  batchNormF32(
+    x: number,
+    outer: number,
+    channels: number,
+    inner: number,
+    eps: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    mean: number,
+    variance: number,
+    invStd: number,
+  ): void;
+  batchNormGradF32(
+    x: number,
+    dy: number,
+    outer: number,
+    channels: number,
+    inner: number,
+    gamma: number,
+    mean: number,
+    invStd: number,
+    dx: number,
+    dGamma: number,
+    dBeta: number,
+  ): void;
   heapBase(): number;
   relaxedSimd(): number;
   gemmScratchBytes(): number;
