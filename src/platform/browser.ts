@@ -8,7 +8,7 @@
 import { gzipSync } from 'fflate';
 import { PlatformError } from '../errors.js';
 import { TEMP_PREFIX, type Platform } from './contract.js';
-import { gunzip, inflateGzip } from './gzip.js';
+import { GzipStream, gunzip, inflateGzip } from './gzip.js';
 import { sha256Hex } from './sha256.js';
 
 const ALTERNATIVES =
@@ -43,6 +43,7 @@ let tempCounter = 0;
 export const platform: Platform = {
   name: 'browser',
   readFile: (path) => noFiles('read', path),
+  readFileChunks: (path) => noFiles('read', path),
   readTextIfExists: () => null,
   writeFileAtomic: (path) => noFiles('write', path),
   writeNewFile: (path) => noFiles('write', path),
@@ -67,6 +68,7 @@ export const platform: Platform = {
   env: () => ({}),
   gunzip,
   inflateGzip,
+  gunzipStream: (maxBytes, onChunk) => new GzipStream(maxBytes, onChunk),
   gzip: (bytes) => gzipSync(bytes),
   fromBase64(text) {
     const binary = atob(text);

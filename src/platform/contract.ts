@@ -17,13 +17,22 @@
 export type GunzipOutcome =
   /** The whole gzip stream, checksum included, within the limit. */
   | { kind: 'complete'; bytes: Uint8Array }
-  /** The input ended inside the stream: what it holds so far (never more than the limit). */
+  /** The input ended inside the stream, or its last trailer (CRC-32, length) does not match: what it holds so far. */
   | { kind: 'truncated'; bytes: Uint8Array }
   /** The output would pass the limit; decompression stopped there. */
   | { kind: 'too-large' };
 
 /** How a streaming inflate ended (see `Platform.inflateGzip`). */
 export type InflateOutcome = 'complete' | 'truncated' | 'too-large';
+
+/** A gunzip fed piece by piece (see `Platform.gunzipStream` and platform/gzip.ts). */
+export interface GunzipStream {
+  /** False once the output passed its limit: further input is not wanted. */
+  readonly open: boolean;
+  /** After the final push: 'complete', 'truncated' or 'too-large'. */
+  readonly outcome: InflateOutcome;
+  push(bytes: Uint8Array, final: boolean): void;
+}
 
 /** The file operations a test can make fail (see `Platform.setFaultHook`). */
 export type FileOperation = 'write' | 'rename' | 'makeDir';
@@ -40,6 +49,16 @@ export interface Platform {
    * the system's `code` (ENOENT, EACCES…) when opening failed.
    */
   readFile(path: string, what: string, maxBytes?: number): Uint8Array;
+  /**
+   * A file in pieces of about 1 MiB, each handed to `onChunk` (with `final` on the last) as it
+   * is read, so a reader keeps only what it parses out; `onChunk` returning false stops early.
+   * Errors as readFile's.
+   */
+  readFileChunks(
+    path: string,
+    what: string,
+    onChunk: (chunk: Uint8Array, final: boolean) => boolean | void,
+  ): void;
   /** A small UTF-8 file, or null when it cannot be read. */
   readTextIfExists(path: string): string | null;
   /** Replaces `path` atomically: a temporary file, fsync, rename, fsync of the folder. */
@@ -105,6 +124,8 @@ export interface Platform {
    * platform/gzip.ts). Readers use this; `gunzip` collects its pieces.
    */
   inflateGzip(bytes: Uint8Array, maxBytes: number, onChunk: (chunk: Uint8Array) => void): InflateOutcome;
+  /** The same, fed piece by piece (a file read with readFileChunks). */
+  gunzipStream(maxBytes: number, onChunk: (chunk: Uint8Array) => void): GunzipStream;
   gzip(bytes: Uint8Array): Uint8Array;
   /** Bytes from base64 text (embedded assets: the wasm modules, the bundled digits). */
   fromBase64(text: string): Uint8Array<ArrayBuffer>;

@@ -27,10 +27,16 @@ import {
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { constants as zlib, gunzipSync, gzipSync } from 'node:zlib';
 import { DescentError, FileSystemError, FormatError } from '../errors.js';
-import { TEMP_PREFIX, type FileOperation, type PathKind, type Platform } from './contract.js';
-import { gunzip, inflateGzip } from './gzip.js';
+import {
+  TEMP_PREFIX,
+  type FileOperation,
+  type GunzipOutcome,
+  type PathKind,
+  type Platform,
+} from './contract.js';
+import { GzipStream, inflateGzip } from './gzip.js';
 
 /** The system's reasons in words, for the errors users see most. */
 const REASONS: Record<string, string> = {
@@ -147,10 +153,9 @@ function removeDirAtomic(dir: string): void {
   rmSync(trash, { recursive: true, force: true });
 }
 
-function readFile(path: string, what: string, maxBytes = 2 ** 31): Uint8Array {
-  let fd: number;
+function openForReading(path: string, what: string): number {
   try {
-    fd = openSync(path, 'r');
+    return openSync(path, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw Object.assign(
@@ -160,6 +165,35 @@ function readFile(path: string, what: string, maxBytes = 2 ** 31): Uint8Array {
       { code },
     );
   }
+}
+
+const READ_CHUNK = 1 << 20;
+
+function readFileChunks(
+  path: string,
+  what: string,
+  onChunk: (chunk: Uint8Array, final: boolean) => boolean | void,
+): void {
+  const fd = openForReading(path, what);
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw new FormatError(`${path}: is a folder, not the ${what}.`);
+    const size = stat.size;
+    for (let at = 0; ;) {
+      // A fresh piece each time: whoever is handed it may keep it.
+      const chunk = new Uint8Array(Math.min(READ_CHUNK, Math.max(1, size - at)));
+      const n = readSync(fd, chunk, 0, chunk.length, at);
+      at += n;
+      const final = n === 0 || at >= size;
+      if (onChunk(chunk.subarray(0, n), final) === false || final) return;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readFile(path: string, what: string, maxBytes = 2 ** 31): Uint8Array {
+  const fd = openForReading(path, what);
   try {
     const size = fstatSync(fd).size;
     if (size > maxBytes)
@@ -312,9 +346,33 @@ function writeDirAtomic(path: string, files: ReadonlyArray<readonly [string, Uin
   }
 }
 
+/**
+ * zlib's one-shot gunzip with a cap on its output: it throws ERR_BUFFER_TOO_LARGE at the cap
+ * and Z_BUF_ERROR when the input ends inside the stream; a partial flush then gives the
+ * bytes that the input does hold.
+ */
+function gunzip(bytes: Uint8Array, maxBytes: number): GunzipOutcome {
+  const cap = Math.max(0, Math.min(maxBytes, 2 ** 32));
+  const code = (error: unknown) => (error as NodeJS.ErrnoException).code;
+  try {
+    return { kind: 'complete', bytes: gunzipSync(bytes, { maxOutputLength: Math.max(1, cap) }) };
+  } catch (error) {
+    if (code(error) === 'ERR_BUFFER_TOO_LARGE') return { kind: 'too-large' };
+    if (code(error) !== 'Z_BUF_ERROR') throw new Error((error as Error).message, { cause: error });
+  }
+  try {
+    const held = gunzipSync(bytes, { finishFlush: zlib.Z_SYNC_FLUSH, maxOutputLength: Math.max(1, cap) });
+    return { kind: 'truncated', bytes: held };
+  } catch (error) {
+    if (code(error) === 'ERR_BUFFER_TOO_LARGE') return { kind: 'too-large' };
+    throw new Error((error as Error).message, { cause: error });
+  }
+}
+
 export const platform: Platform = {
   name: 'node',
   readFile,
+  readFileChunks,
   readTextIfExists(path) {
     try {
       return readFileSync(path, 'utf8');
@@ -352,6 +410,7 @@ export const platform: Platform = {
   env: () => process.env,
   gunzip,
   inflateGzip,
+  gunzipStream: (maxBytes, onChunk) => new GzipStream(maxBytes, onChunk),
   gzip: (bytes) => gzipSync(bytes),
   fromBase64: (text) => new Uint8Array(Buffer.from(text, 'base64')),
   sha256Hex: (bytes) => createHash('sha256').update(bytes).digest('hex'),
