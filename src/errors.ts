@@ -27,6 +27,21 @@ export class NotFoundError extends DescentError {}
 /** What the host cannot do here: reading or writing a folder in a web page, which has no file system. */
 export class PlatformError extends DescentError {}
 
+/**
+ * A file or folder that cannot be written, created or renamed: the path, what was being
+ * done and the system's reason in words (no space left, read-only file system, permission
+ * denied), with its code (ENOSPC, EROFS, EACCES…).
+ */
+export class FileSystemError extends DescentError {
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
 /** Throws a ConfigError listing the valid names when `name` is not one of them. */
 export function unknownName(kind: string, name: string, valid: readonly string[]): never {
   const plural = /(s|x|sh|ch)$/.test(kind) ? `${kind}es` : `${kind}s`;

@@ -5,15 +5,15 @@
  */
 import { platform } from '#platform';
 import { FormatError } from '../errors.js';
-import { decodeText, parseCsv, splitLabelColumn, type LabelledTable } from './csv.js';
+import { parseCsvBytes, splitLabelColumn, type LabelledTable } from './csv.js';
 import { digitsCsvGzipBase64 } from './generated/digits.js';
 
 const SOURCE = 'descent/assets/digits.csv.gz';
 
 /** The digits as features (64 pixels, 0..16) and labels, from the copy embedded at build time. */
 export function loadDigitsRaw(): LabelledTable {
-  const text = decodeText(platform.fromBase64(digitsCsvGzipBase64), SOURCE);
-  const digits = splitLabelColumn(parseCsv(text, { header: false, source: SOURCE }), { source: SOURCE });
+  const table = parseCsvBytes(platform.fromBase64(digitsCsvGzipBase64), { header: false, source: SOURCE });
+  const digits = splitLabelColumn(table, { source: SOURCE });
   if (digits.numFeatures !== 64 || digits.numClasses !== 10) {
     throw new FormatError(
       `${SOURCE}: expected 64 pixel columns and labels 0..9, got ${digits.numFeatures} columns and ${digits.numClasses} classes.`,

@@ -7,14 +7,16 @@
  *   await saveModel(net, 'out/digits-mlp', { metadata: { seed: 1 } });
  *   const net2 = await loadModel('out/digits-mlp');     // the same predictions
  *
- * Both files are written atomically (temporary file, fsync, rename), weights first, so a
- * crash leaves either the old pair or a new weights file that model.json's SHA-256 does
- * not match — which loading reports instead of mixing them. In the browser, browser.ts
- * stores the same two files in IndexedDB or offers them as downloads.
+ * The folder is replaced whole (platform.writeDirAtomic): both files go into a new folder
+ * next to it, fsynced, which is then renamed into place, so a kill -9 or a full disk at any
+ * moment leaves the old model or the new one, never the old model.json with new weights.
+ * What a crash interrupts is finished or undone by the next save or load of that folder
+ * (platform.recoverDir). In the browser, browser.ts stores the same two files in
+ * IndexedDB or offers them as downloads.
  */
 import { platform } from '#platform';
 import type { Layer } from '../nn/layer.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, DescentError } from '../errors.js';
 import {
   decodeModel,
   encodeModel,
@@ -40,8 +42,10 @@ export async function saveModel(
   if (typeof dir !== 'string' || dir === '')
     throw new ConfigError('saveModel: dir must be a non-empty path.');
   const { json, weights, info } = await encodeModel(layer, options);
-  platform.writeFileAtomic(platform.joinPath(dir, info.weights.file), weights);
-  platform.writeFileAtomic(platform.joinPath(dir, MODEL_FILE), json);
+  platform.writeDirAtomic(dir, [
+    [info.weights.file, weights],
+    [MODEL_FILE, json],
+  ]);
   return info;
 }
 
@@ -53,6 +57,12 @@ export async function saveModel(
 function locateModel(path: string): { folder: string; jsonPath: string; modelFile: string } {
   if (/\.json$/i.test(path) && platform.pathKind(path) === 'file')
     return { folder: platform.dirName(path), jsonPath: path, modelFile: platform.baseName(path) };
+  try {
+    platform.recoverDir(path); // a save that a crash interrupted
+  } catch (error) {
+    // Cannot tidy (a read-only folder): read what is there.
+    if (!(error instanceof DescentError)) throw error;
+  }
   return { folder: path, jsonPath: platform.joinPath(path, MODEL_FILE), modelFile: MODEL_FILE };
 }
 

@@ -2,12 +2,13 @@
  * The browser host (what bundlers take for '#platform' in a page or a worker): no Node
  * built-ins. A page has no file system, so the functions that read or write folders throw a
  * PlatformError naming what to use instead; paths are plain '/'-separated strings;
- * compression comes from fflate (synchronous, streaming, so a bomb stops at its limit) and
+ * compression comes from fflate (platform/gzip.ts, shared with Node: streaming, so a bomb stops at its limit) and
  * hashing from our own SHA-256.
  */
-import { Gunzip, gzipSync } from 'fflate';
+import { gzipSync } from 'fflate';
 import { PlatformError } from '../errors.js';
-import { TEMP_PREFIX, type GunzipOutcome, type Platform } from './contract.js';
+import { TEMP_PREFIX, type Platform } from './contract.js';
+import { GzipStream, gunzip, inflateGzip } from './gzip.js';
 import { sha256Hex } from './sha256.js';
 
 const ALTERNATIVES =
@@ -37,45 +38,18 @@ function dirName(path: string): string {
   return cut === 0 ? '/' : trimmed.slice(0, cut);
 }
 
-/** fflate's streaming inflater, fed in slices so that the limit is checked as output appears. */
-function gunzip(bytes: Uint8Array, maxBytes: number): GunzipOutcome {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  let over = false;
-  let ended = false;
-  const inflater = new Gunzip((chunk, final) => {
-    total += chunk.length;
-    if (total > maxBytes) over = true;
-    else chunks.push(chunk);
-    if (final) ended = true;
-  });
-  const SLICE = 1 << 16;
-  try {
-    for (let at = 0; at < bytes.length && !over; at += SLICE)
-      inflater.push(bytes.subarray(at, Math.min(bytes.length, at + SLICE)), at + SLICE >= bytes.length);
-  } catch (error) {
-    // fflate's code 0 is "unexpected EOF": the input ends inside the stream.
-    if ((error as { code?: number }).code !== 0 || over)
-      throw new Error((error as Error).message, { cause: error });
-  }
-  if (over) return { kind: 'too-large' };
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return ended ? { kind: 'complete', bytes: out } : { kind: 'truncated', bytes: out };
-}
-
 let tempCounter = 0;
 
 export const platform: Platform = {
   name: 'browser',
   readFile: (path) => noFiles('read', path),
+  readFileChunks: (path) => noFiles('read', path),
   readTextIfExists: () => null,
   writeFileAtomic: (path) => noFiles('write', path),
   writeNewFile: (path) => noFiles('write', path),
+  writeDirAtomic: (dir) => noFiles('write the folder', dir),
+  recoverDir: () => {},
+  setFaultHook: () => {},
   makeDir: (path) => noFiles('create the folder', path),
   removeTree: (path) => noFiles('remove', path),
   removeDirAtomic: (path) => noFiles('remove', path),
@@ -93,6 +67,8 @@ export const platform: Platform = {
   isProcessAlive: () => false,
   env: () => ({}),
   gunzip,
+  inflateGzip,
+  gunzipStream: (maxBytes, onChunk) => new GzipStream(maxBytes, onChunk),
   gzip: (bytes) => gzipSync(bytes),
   fromBase64(text) {
     const binary = atob(text);

@@ -171,9 +171,13 @@ test('splitLabelColumn rejects negative and fractional labels, naming row and va
   assert.throws(
     () => splitLabelColumn(parseCsv('1,2,0\n3,4,-1\n'), { source: 't.csv' }),
     (e: Error) =>
-      e instanceof DataError && /t\.csv data row 2: .*non-negative integer, got -1/.test(e.message),
+      e instanceof DataError &&
+      /t\.csv line 2 \(data row 2\): .*non-negative integer, got -1/.test(e.message),
   );
-  assert.throws(() => splitLabelColumn(parseCsv('1,2,0\n3,4,1\n5,6,1.5\n')), /data row 3: .*got 1\.5/);
+  assert.throws(
+    () => splitLabelColumn(parseCsv('1,2,0\n3,4,1\n5,6,1.5\n')),
+    /line 3 \(data row 3\): .*got 1\.5/,
+  );
 });
 
 test('loadLabelledCsv understands the scikit-learn header with class names', () => {
@@ -198,7 +202,10 @@ test('loadLabelledCsv understands the scikit-learn header with class names', () 
       /line 1: the header promises 3 rows of 2 features, but the file has 2 rows of 2/,
     );
     writeFileSync(iris, '2,2,setosa,versicolor\n5.1,3.5,0\n4.9,3.0,2\n');
-    assert.throws(() => loadLabelledCsv(iris), /label 2 has no class name/);
+    assert.throws(
+      () => loadLabelledCsv(iris),
+      /iris\.csv line 3 \(data row 2\): label 2 .*is not one of the 2 classes 0\.\.1/,
+    );
     writeFileSync(iris, '2,2,setosa,versicolor\n5.1,3.5,0\n4.9,bad,1\n');
     assert.throws(() => loadLabelledCsv(iris), /iris\.csv line 3, column 2: expected a number, got 'bad'/);
 
