@@ -170,12 +170,13 @@ export function hessianFigures(study: HessianStudy): Figure[] {
   const byOptimizer = [...new Set(cost.map((c) => c.optimizer))];
   const largest = Math.max(...cost.map((c) => c.parameters));
   const at = (name: string, n: number) => cost.find((c) => c.optimizer === name && c.parameters === n);
+  const gradients = (n: number) => `${sig(n, 3)} gradient${n === 1 ? '' : 's'}`;
   const smallest = Math.min(...cost.map((c) => c.parameters));
   const ratioAt = (n: number) => (at('newton', n)?.msPerStep ?? NaN) / (at('sgd', n)?.msPerStep ?? NaN);
   const costSentence = byOptimizer
     .map(
       (name) =>
-        `${name} ${sig(at(name, largest)?.msPerStep ?? NaN, 2)} ms (${sig(at(name, largest)?.evaluationsPerStep ?? NaN, 3)} gradients)`,
+        `${name} ${sig(at(name, largest)?.msPerStep ?? NaN, 2)} ms (${gradients(at(name, largest)?.evaluationsPerStep ?? NaN)})`,
     )
     .join(', ');
   return [
