@@ -159,6 +159,7 @@ export function ensembleFigures(study: EnsembleStudy): Figure[] {
   const mc = study.mcCounts;
   const mcMean = mc.map((_, t) => mean(seeds.map((s) => s.monteCarlo[t].logLoss)));
   const scaledLoss = mean(seeds.map((s) => s.dropout.logLoss));
+  const crossing = mc.find((_, t) => mcMean[t] <= scaledLoss);
   const memberLoss = mean(seeds.flatMap((s) => s.members.map((m) => m.logLoss)));
   const ensembleLoss = mean(seeds.map((s) => s.ensemble.logLoss));
   return [
@@ -194,6 +195,7 @@ export function ensembleFigures(study: EnsembleStudy): Figure[] {
         title: 'Ensemble of the first m members',
         xTitle: 'members averaged m',
         yTitle: 'test error',
+        xDomain: [0.8, k + 0.2],
         series: [
           {
             name: 'bagged ensemble (mean over seeds)',
@@ -221,11 +223,12 @@ export function ensembleFigures(study: EnsembleStudy): Figure[] {
       title: 'Dropout as an ensemble: averaging sampled sub-networks',
       caption:
         `The dropout network at test time two ways: with the weights scaled to their expected value (one pass; log loss ${sig(scaledLoss, 3)}), or averaging the predictions of T random sub-networks (Monte-Carlo dropout). ` +
-        `One sub-network alone is a poor model (log loss ${sig(mcMean[0], 3)}); the average over T of them improves as T grows (${sig(mcMean[mcMean.length - 1], 3)} at T = ${mc[mc.length - 1]}) and approaches the weight-scaled network — which is why the scaling rule works: it approximates the average of the exponentially many sub-networks.`,
+        `One sub-network alone is a poor model (log loss ${sig(mcMean[0], 3)}); the average over T of them improves as T grows (${sig(mcMean[mcMean.length - 1], 3)} at T = ${mc[mc.length - 1]}) and ${crossing === undefined ? 'approaches the weight-scaled network' : `matches the weight-scaled network from T = ${crossing} on, then does better still`}. The scaling rule works because one pass through the scaled weights approximates the average of the exponentially many sub-networks; averaging many sampled ones is the exact ensemble, at T times the cost.`,
       chart: lineChart({
         title: 'Log loss of the average of T sub-networks',
         xTitle: 'sub-networks averaged T',
         yTitle: 'test log loss (mean over seeds)',
+        xDomain: [0.8, 1.3 * mc[mc.length - 1]],
         series: [
           { name: 'Monte-Carlo dropout', x: mc, y: mcMean, mark: 'linepoint', color: '#e15759' },
           {
