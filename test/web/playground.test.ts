@@ -217,7 +217,8 @@ describe('playground: the built site in headless Chromium', { skip: missing ?? u
         () => document.querySelector('button[name=dataset-csv]')?.textContent === 'dropped.csv',
       );
       await trainerReady(b.page);
-      assert.equal(await b.page.locator('.point.train').count(), 40);
+      const points = await b.page.locator('.point.train').count();
+      assert.ok(points >= 38 && points <= 42, `${points} training points of 80 at 50%`);
       assert.deepEqual(b.log, []);
     } finally {
       await b.close();
