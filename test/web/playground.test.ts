@@ -127,13 +127,15 @@ describe('playground: the built site in headless Chromium', { skip: missing ?? u
       const before = await paths(b.page);
       assert.equal(Object.keys(before).length, 6);
       await b.page.locator('svg.contour').click({ position: { x: 330, y: 120 } });
+      // The address changes after the render that made the new paths; then they animate.
+      await b.page.waitForFunction(() => location.hash.includes('start='));
       await pathsDone(b.page);
       const moved = await paths(b.page);
       for (const name of Object.keys(before))
         assert.notEqual(moved[name], before[name], `${name} did not move`);
-      await b.page.waitForFunction(() => location.hash.includes('start='));
       // The adam η slider (log₁₀ η) from the tuned 0.1 to 0.01.
       await b.page.locator('input[name=lr-adam]').fill('-2');
+      await b.page.waitForFunction(() => location.hash.includes('lrs=adam'));
       await pathsDone(b.page);
       const slower = await paths(b.page);
       assert.notEqual(slower.adam, moved.adam);
