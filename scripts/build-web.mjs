@@ -2,7 +2,8 @@
 // training worker, bundled by esbuild from the library as published ('descent', resolved to
 // this package's own dist/src by its package.json exports). Nothing is fetched at run time
 // but these files: no CDN, fonts or analytics, so the site works from any static server
-// offline. Run after tsc (npm run build does both); `--check` type-checks web/ first.
+// offline. Run after tsc (npm run build does both). It type-checks web/ first (--no-check: not);
+// --no-minify for profiling; --out DIR to build elsewhere.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync, statSync, readdirSync } from 'node:fs';
@@ -10,7 +11,8 @@ import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const out = 'dist/web';
+const outAt = process.argv.indexOf('--out');
+const out = outAt > 0 ? process.argv[outAt + 1] : 'dist/web';
 if (!process.argv.includes('--no-check')) {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'web/tsconfig.json'], {
     stdio: 'inherit',

@@ -61,7 +61,9 @@ export async function startPlaygroundServer(
     );
   const port = options.port ?? 8080;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new ConfigError(`descent playground: --port must be an integer from 0 to 65535, got ${String(options.port)}.`);
+    throw new ConfigError(
+      `descent playground: --port must be an integer from 0 to 65535, got ${String(options.port)}.`,
+    );
   const host = options.host ?? '127.0.0.1';
   const server: Server = createServer((req, res) => {
     const file = req.method === 'GET' || req.method === 'HEAD' ? fileFor(root, req.url ?? '/') : null;
@@ -77,7 +79,9 @@ export async function startPlaygroundServer(
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new ConfigError(`descent playground: port ${port} is in use; choose another with --port N (0 for any free one).`)
+          ? new ConfigError(
+              `descent playground: port ${port} is in use; choose another with --port N (0 for any free one).`,
+            )
           : error,
       ),
     );

@@ -15,6 +15,7 @@ import { servePlayground, WEB_DIR } from './site.js';
 
 const SHOTS = process.env.DESCENT_SCREENSHOTS;
 const LIBRARY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'index.js');
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'descent.js');
 
 async function screenshot(page: Page, name: string): Promise<void> {
   if (!SHOTS) return;
@@ -126,13 +127,15 @@ describe('playground: the built site in headless Chromium', { skip: missing ?? u
       const before = await paths(b.page);
       assert.equal(Object.keys(before).length, 6);
       await b.page.locator('svg.contour').click({ position: { x: 330, y: 120 } });
+      // The address changes after the render that made the new paths; then they animate.
+      await b.page.waitForFunction(() => location.hash.includes('start='));
       await pathsDone(b.page);
       const moved = await paths(b.page);
       for (const name of Object.keys(before))
         assert.notEqual(moved[name], before[name], `${name} did not move`);
-      await b.page.waitForFunction(() => location.hash.includes('start='));
       // The adam η slider (log₁₀ η) from the tuned 0.1 to 0.01.
       await b.page.locator('input[name=lr-adam]').fill('-2');
+      await b.page.waitForFunction(() => location.hash.includes('lrs=adam'));
       await pathsDone(b.page);
       const slower = await paths(b.page);
       assert.notEqual(slower.adam, moved.adam);
@@ -201,6 +204,23 @@ describe('playground: the built site in headless Chromium', { skip: missing ?? u
       await b.page.click('#play');
       const accuracy = Number(await b.page.getAttribute('#train-acc', 'data-value'));
       assert.ok(accuracy > 0.9, `training accuracy on the CSV ${accuracy}`);
+      // And a file dropped on the data column: the same reader, a new data set.
+      const dropped = [
+        'a,b,label',
+        ...rows.slice(1, 81).map((r) => r.replace(/,([01])$/, (_, l) => `,${1 - Number(l)}`)),
+      ];
+      const transfer = await b.page.evaluateHandle((text) => {
+        const t = new DataTransfer();
+        t.items.add(new File([text], 'dropped.csv', { type: 'text/csv' }));
+        return t;
+      }, dropped.join('\n'));
+      await b.page.dispatchEvent('#data-column', 'drop', { dataTransfer: transfer });
+      await b.page.waitForFunction(
+        () => document.querySelector('button[name=dataset-csv]')?.textContent === 'dropped.csv',
+      );
+      await trainerReady(b.page);
+      const points = await b.page.locator('.point.train').count();
+      assert.ok(points >= 38 && points <= 42, `${points} training points of 80 at 50%`);
       assert.deepEqual(b.log, []);
     } finally {
       await b.close();
@@ -307,6 +327,18 @@ describe('playground: the built site in headless Chromium', { skip: missing ?? u
       out.dispose();
       assert.deepEqual(node, page.values);
       assert.ok(new Set(node).size === 2, 'the model predicts both classes');
+      // descent predict reads the same two files.
+      const rows: string[] = [];
+      for (let r = 0; r < n; r++)
+        rows.push(page.inputs.slice(r * page.width, (r + 1) * page.width).join(','));
+      writeFileSync(join(dir, 'inputs.csv'), rows.join('\n') + '\n');
+      const cli = spawnSync(process.execPath, [BIN, 'predict', dir, join(dir, 'inputs.csv'), '--json'], {
+        encoding: 'utf8',
+      });
+      assert.equal(cli.status, 0, cli.stderr);
+      const predicted = JSON.parse(cli.stdout) as { labels?: number[]; values?: number[][] };
+      const labels = predicted.labels ?? predicted.values!.map((v) => v.indexOf(Math.max(...v)));
+      assert.deepEqual(labels, page.values);
       assert.deepEqual(b.log, []);
     } finally {
       await b.close();

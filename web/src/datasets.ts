@@ -30,6 +30,13 @@ export interface PreparedData {
   test: Part;
   /** The drawing window over the raw coordinates (planar data only). */
   window: { x: [number, number]; y: [number, number] };
+  /**
+   * The raw columns' standardisation (digits and CSV files), null for the synthetic sets; and
+   * whether the network's inputs are the (standardised) raw columns themselves, which is when
+   * `descent predict` can prepare a file's rows as the page did.
+   */
+  standardizer: { mean: number[]; std: number[] } | null;
+  rawInputs: boolean;
   /** Raw points (n × rawDims) to network inputs. */
   featurize(raw: Float32Array, n: number): Float32Array;
   trainSet: data.Dataset;
@@ -108,8 +115,10 @@ export function prepareData(state: TrainerState, csv: CsvSource | null = null): 
   let trainRaw = take(table.features, rawDims, split.train);
   let testRaw = take(table.features, rawDims, split.test);
   // Files and digits come in their own units: standardise with the training part's statistics.
+  let standardizer: { mean: number[]; std: number[] } | null = null;
   if (state.dataset === 'digits' || state.dataset === 'csv') {
     const s = data.fitStandardizer(trainRaw, rawDims);
+    standardizer = { mean: Array.from(s.mean), std: Array.from(s.std) };
     trainRaw = data.applyStandardizer(trainRaw, rawDims, s);
     testRaw = data.applyStandardizer(testRaw, rawDims, s);
   }
@@ -157,6 +166,8 @@ export function prepareData(state: TrainerState, csv: CsvSource | null = null): 
     train,
     test,
     window: drawingWindow(table, rawDims, [train, test]),
+    standardizer,
+    rawInputs: features.length === 0 || features.join() === (rawDims === 1 ? 'x1' : 'x1,x2'),
     featurize,
     trainSet: dataset(train, `${state.dataset} (train)`),
     testSet: dataset(test, `${state.dataset} (test)`),

@@ -292,7 +292,34 @@ export class TrainingSession {
 
   /** The model in descent's format: model.json's text and the safetensors bytes. */
   async exportModel(): Promise<{ json: string; weights: Uint8Array }> {
-    const { json, weights } = await io.encodeModel(this.network.net, { weightsFile: 'model.safetensors' });
+    const d = this.data;
+    const s = this.state;
+    // The record descent evaluate and predict read (as descent train --save writes it), and the
+    // playground's own settings.
+    const metadata = {
+      seed: s.seed,
+      data: {
+        name: d.name,
+        testFraction: 1 - Math.min(90, Math.max(10, s.ratio)) / 100,
+        task: d.task,
+        numFeatures: d.inputs.length,
+        numClasses: d.numClasses,
+        standardizer: d.rawInputs ? d.standardizer : null,
+      },
+      training: {
+        loss: d.task === 'regression' ? 'mse' : 'crossEntropy',
+        metrics: d.task === 'regression' ? [] : ['accuracy'],
+        optimizer: s.optimizer,
+        lr: s.lr,
+        batchSize: s.batchSize,
+        epochs: this.epoch,
+      },
+      playground: { ...s, inputs: d.inputs },
+    };
+    const { json, weights } = await io.encodeModel(this.network.net, {
+      weightsFile: 'model.safetensors',
+      metadata,
+    });
     return { json, weights };
   }
 
