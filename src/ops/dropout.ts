@@ -11,6 +11,7 @@
  * dropout on inputs.
  */
 import { record } from '../autograd/tape.js';
+import { dropoutMaskKernel } from '../backend/cpu/random.js';
 import { ConfigError, ShapeError } from '../errors.js';
 import { rng as globalRng, type Rng } from '../tensor/random.js';
 import { broadcastShapes, formatShape, sameShape } from '../tensor/shape.js';
@@ -74,14 +75,17 @@ export function dropout(x: Tensor, rate: number, options: DropoutOptions = {}): 
   const scale = mode === 'inverted' ? 1 / keep : 1;
   const r = options.rng ?? globalRng();
   const dtype = x.dtype === 'int32' ? 'float32' : x.dtype;
+  // The mask is keyed by two Rng draws and drawn by the backend, one call whatever the size. A
+  // backend without the kernel gets the reference kernel's mask computed here and uploaded, so
+  // every backend drops the same units for the same seed.
+  const key: [number, number] = [r.nextUint32(), r.nextUint32()];
   let mask: Tensor;
   if (x.backend.dropoutMask) {
-    // Drawn on the backend from a key of two Rng draws: one call, whatever the size.
     mask = empty(x.backend, dtype, x.shape);
-    x.backend.dropoutMask(mask.storage, dtype, x.size, rate, scale, [r.nextUint32(), r.nextUint32()]);
+    x.backend.dropoutMask(mask.storage, dtype, x.size, rate, scale, key);
   } else {
     const values = maskScratch(dtype, x.size);
-    for (let i = 0; i < x.size; i++) values[i] = r.uniform() >= rate ? scale : 0;
+    dropoutMaskKernel(values, x.size, rate, scale, key[0], key[1]);
     mask = new Tensor(x.backend.upload(dtype, values), x.shape, dtype, x.backend);
   }
   const input = x.dtype === dtype ? x : cast(x, dtype);
