@@ -91,6 +91,25 @@ export {
   type ImportOnnxOptions,
 } from './onnx/index.js';
 
+export {
+  saveStateDict,
+  loadStateDict,
+  encodeStateDict,
+  loadStateDictFromBytes,
+  stateDictTensors,
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+} from './state-dict.js';
+export {
+  exportTorch,
+  torchTrainingConfig,
+  TORCH_LOSSES,
+  TORCH_OPTIMIZERS,
+  type ExportTorchOptions,
+  type TorchFiles,
+  type TorchTrainingConfig,
+} from './torch/index.js';
+
 declare module '../nn/layer.js' {
   interface Layer {
     /** Saves the layer (model.json + weights.safetensors) to the folder `dir`. */
