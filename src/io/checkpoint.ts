@@ -327,8 +327,8 @@ export function resolveCheckpoint(pathOrDir: string): string {
  * Loads a checkpoint. With `model`, its parameters and buffers are overwritten in place (names
  * and shapes must match); otherwise the model is rebuilt from the checkpoint. Each part of
  * `into` gets its saved state (loadStateDict); with `strict`, the parts must be exactly those
- * the checkpoint holds, and the error names the differences. Every state is decoded and
- * checked before any part is changed where the parts check their own (they all do).
+ * the checkpoint holds, and the error names the differences. The files are verified and the
+ * states decoded before any part is changed; each part checks its own state as it loads it.
  */
 export async function loadCheckpoint(
   path: string,

@@ -190,6 +190,10 @@ export class Optimizer {
    */
   loadStateDict(state: StateDict): void {
     const where = 'Optimizer.loadStateDict';
+    if (this.params.length === 0)
+      throw new ConfigError(
+        `${where}: attach the optimiser to the model's parameters first (new Optimizer(t, net.parameters())).`,
+      );
     const steps = stateValue<number>(where, state, 'steps', isCount, 'an integer ≥ 0');
     const lrScale = stateValue<number>(
       where,

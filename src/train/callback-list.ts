@@ -1,7 +1,7 @@
 /**
  * The run's callbacks behind one object: each event is dispatched to every callback in
- * order (awaiting each), and the stateful ones (those with stateDict) are listed by the key
- * their state is saved under in a checkpoint: their name, 'name#2' for a second one.
+ * order (awaiting each). `statefulCallbacks` lists those with a state (stateDict) by the key
+ * it is saved under in a checkpoint: their name, 'name#2' for a second one.
  */
 import type { StateDict } from '../tensor/state.js';
 import type { Diagnostic } from './diagnose.js';
@@ -38,18 +38,18 @@ export class CallbackList {
   async diagnostic(found: readonly Diagnostic[]): Promise<void> {
     for (const d of found) for (const cb of this.callbacks) await cb.onDiagnostic?.(d, this.control);
   }
+}
 
-  /** The callbacks with a state, by the key it is saved under ('earlyStopping', 'earlyStopping#2'). */
-  stateful(): Map<string, StatefulCallback> {
-    const out = new Map<string, StatefulCallback>();
-    const seen = new Map<string, number>();
-    for (const cb of this.callbacks) {
-      if (typeof cb.stateDict !== 'function' || typeof cb.loadStateDict !== 'function') continue;
-      const name = cb.name ?? 'callback';
-      const n = (seen.get(name) ?? 0) + 1;
-      seen.set(name, n);
-      out.set(n === 1 ? name : `${name}#${n}`, cb as StatefulCallback);
-    }
-    return out;
+/** The callbacks with a state, by the key it is saved under ('earlyStopping', 'earlyStopping#2'). */
+export function statefulCallbacks(callbacks: readonly Callback[]): Map<string, StatefulCallback> {
+  const out = new Map<string, StatefulCallback>();
+  const seen = new Map<string, number>();
+  for (const cb of callbacks) {
+    if (typeof cb.stateDict !== 'function' || typeof cb.loadStateDict !== 'function') continue;
+    const name = cb.name ?? 'callback';
+    const n = (seen.get(name) ?? 0) + 1;
+    seen.set(name, n);
+    out.set(n === 1 ? name : `${name}#${n}`, cb as StatefulCallback);
   }
+  return out;
 }

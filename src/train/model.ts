@@ -24,7 +24,7 @@ import { gather, reshape, slice } from '../ops/shape.js';
 import { zeros } from '../tensor/creation.js';
 import { saveModel, type ModelInfo, type SaveModelOptions } from '../io/model-io.js';
 import { EpochMeans } from './accumulate.js';
-import { CallbackList } from './callback-list.js';
+import { CallbackList, statefulCallbacks } from './callback-list.js';
 import type { History, Logs, TrainingControl } from './callbacks.js';
 import { checkpointing } from './checkpointing.js';
 import type { Diagnostic } from './diagnose.js';
@@ -108,39 +108,42 @@ export class Model {
     const { lossFn, optimizer } = this.requireCompiled('fit');
     const plan = normalizeFitOptions(data, options);
     const { train, rng } = plan;
-    const loader = new DataLoader(train, { batchSize: plan.batchSize, shuffle: plan.shuffle, rng });
-    this.prepare(train, optimizer);
     const state = new LoopState();
-    const control: TrainingControl = { stop: () => void (state.stopped = true), net: this.net, optimizer };
     const recorder = new HistoryRecorder();
     const history = recorder.history;
-    const diagnostics = plan.diagnose ? new TrainingDiagnostics(this.net, plan.diagnose) : null;
-    if (diagnostics) history.diagnostics = [];
-    const userCallbacks = new CallbackList(plan.callbacks, control);
-    const checkpointer =
-      plan.checkpoint || plan.resumeFrom !== undefined
-        ? checkpointing({
-            net: this.net,
-            save: plan.checkpoint,
-            resumeFrom: plan.resumeFrom,
-            loop: state,
-            parts: {
-              loop: state,
-              optimizer,
-              history: recorder,
-              shuffleRng: rng,
-              globalRng: globalRng(),
-              ...Object.fromEntries([...userCallbacks.stateful()].map(([k, cb]) => [`callback.${k}`, cb])),
-            },
-          })
-        : null;
-    // The history first (callbacks see the epoch recorded), checkpoints last (after every state changed).
-    const callbacks = new CallbackList(
-      [recorder, ...plan.callbacks, ...(checkpointer ? [checkpointer] : [])],
-      control,
-    );
     const sums = new EpochMeans(this.metrics);
+    let diagnostics: TrainingDiagnostics | null = null;
+    let callbacks: CallbackList;
     try {
+      const loader = new DataLoader(train, { batchSize: plan.batchSize, shuffle: plan.shuffle, rng });
+      this.prepare(train, optimizer);
+      const control: TrainingControl = { stop: () => void (state.stopped = true), net: this.net, optimizer };
+      diagnostics = plan.diagnose ? new TrainingDiagnostics(this.net, plan.diagnose) : null;
+      if (diagnostics) history.diagnostics = [];
+      // Everything a resumed run needs besides the network, by its key in the checkpoint.
+      const parts = {
+        loop: state,
+        optimizer,
+        history: recorder,
+        shuffleRng: rng,
+        globalRng: globalRng(),
+        ...Object.fromEntries([...statefulCallbacks(plan.callbacks)].map(([k, cb]) => [`callback.${k}`, cb])),
+      };
+      const checkpointer =
+        plan.checkpoint || plan.resumeFrom !== undefined
+          ? checkpointing({
+              net: this.net,
+              save: plan.checkpoint,
+              resumeFrom: plan.resumeFrom,
+              loop: state,
+              parts,
+            })
+          : null;
+      // The history first (callbacks see the epoch recorded), checkpoints last (after every state changed).
+      callbacks = new CallbackList(
+        [recorder, ...plan.callbacks, ...(checkpointer ? [checkpointer] : [])],
+        control,
+      );
       await callbacks.trainBegin({
         epochs: plan.epochs,
         batchesPerEpoch: loader.numBatches,
