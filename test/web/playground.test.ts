@@ -51,6 +51,21 @@ describe('playground: the built site in headless Chromium', { skip: missing ?? u
         timeout: 60_000,
       },
     );
+  /** Until the trainer shows the data set `name` (its worker has it and the page drew its points). */
+  const dataShown = (page: Page, name: string) =>
+    page.waitForFunction(
+      (n) => {
+        type Client = { data: { name: string; train: { y: ArrayLike<number> } } | null; status: string };
+        const c = (globalThis as unknown as { playground: { client: Client } }).playground.client;
+        return (
+          c.data?.name === n &&
+          c.status === 'paused' &&
+          document.querySelectorAll('.point.train').length === c.data.train.y.length
+        );
+      },
+      name,
+      { timeout: 60_000 },
+    );
   const pathsDone = (page: Page) =>
     page.waitForFunction(
       () => {
@@ -193,7 +208,7 @@ describe('playground: the built site in headless Chromium', { skip: missing ?? u
       });
       await b.page.waitForSelector('button[name=dataset-csv].chosen');
       assert.equal(await b.page.textContent('button[name=dataset-csv]'), 'blobs.csv');
-      await trainerReady(b.page);
+      await dataShown(b.page, 'blobs.csv');
       assert.equal(await b.page.locator('.point.train').count(), 60);
       await b.page.click('#play');
       await b.page.waitForFunction(
@@ -218,7 +233,7 @@ describe('playground: the built site in headless Chromium', { skip: missing ?? u
       await b.page.waitForFunction(
         () => document.querySelector('button[name=dataset-csv]')?.textContent === 'dropped.csv',
       );
-      await trainerReady(b.page);
+      await dataShown(b.page, 'dropped.csv');
       const points = await b.page.locator('.point.train').count();
       assert.ok(points >= 38 && points <= 42, `${points} training points of 80 at 50%`);
       assert.deepEqual(b.log, []);
