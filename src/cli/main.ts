@@ -246,6 +246,7 @@ program
   });
 
 (await import('./lab.js')).registerLab(program);
+(await import('./playground.js')).registerPlayground(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
