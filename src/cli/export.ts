@@ -99,6 +99,11 @@ const tensorOf = (set: Dataset) => [
   { shape: [...set.y.shape], data: set.y.dataSync() },
 ];
 
+function standardised(info: ModelInfo): boolean {
+  const meta = info.metadata as { data?: { standardizer?: unknown; channelStandardizer?: unknown } };
+  return Boolean(meta.data?.standardizer || meta.data?.channelStandardizer);
+}
+
 async function runExportTorch(modelDir: string, flags: ExportFlags): Promise<TorchExportResult> {
   const dir = flags.torch!;
   const { layer, info } = loadModelWithInfo(modelDir);
@@ -160,6 +165,9 @@ async function runExportTorch(modelDir: string, flags: ExportFlags): Promise<Tor
             : '') +
           '\n' +
           (training.notMapped.length > 0 ? training.notMapped.map((n) => `note: ${n}\n`).join('') : '') +
+          (standardised(info)
+            ? 'note: the model takes standardised inputs (the statistics are in model.json, metadata.data); data.safetensors holds them so.\n'
+            : '') +
           `next: ${result.commands.join('\n      ')}\n`,
       );
     }

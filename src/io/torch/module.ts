@@ -37,8 +37,8 @@ interface Emitted {
   shape: number[];
 }
 
-/** A number as Python source (finite numbers only: descent's configs hold no others). */
-const num = (v: number) => (Number.isInteger(v) ? String(v) : String(v));
+/** A number as Python source: JavaScript's shortest round-trip form ('0.1', '1e-5') is valid Python. */
+const num = (v: number) => String(v);
 const bool = (v: boolean) => (v ? 'True' : 'False');
 const tuple = (a: number, b: number) => `(${a}, ${b})`;
 
@@ -208,6 +208,7 @@ from torch import nn
 
 # One sample's shape (without the batch dimension), as descent's model takes it.
 INPUT_SHAPE = [${sample.join(', ')}]
+
 ${PYTHON_RUNTIME}
 
 def build_model():
