@@ -14,7 +14,7 @@
  * (`raw` and `user` stand for the two groups: --workloads=user runs only Model.fit/predict),
  * --rounds=N (run everything N times, interleaved, and keep each row's best: on a shared,
  * noisy machine this filters out the rounds another process disturbed), --no-tfjs,
- * --no-torch, --no-jax, --threads=N (descent wasm and PyTorch, default 2). Compare ratios
+ * --no-torch, --no-jax, --from=rows.json (print the table of a saved --json run), --threads=N (descent wasm and PyTorch, default 2). Compare ratios
  * within one run.
  */
 import { spawnSync } from 'node:child_process';
@@ -189,7 +189,15 @@ function measure(rows: Row[]): void {
   }
 }
 
-for (let round = 0; round < rounds; round++) {
+const from = option('from', '');
+if (from) {
+  // Print the table of an earlier `--json` run instead of measuring.
+  for (const r of JSON.parse(readFileSync(from, 'utf8')) as Row[]) {
+    if (r.lib === 'pytorch' && r.peer) torchInfo = r.peer as Record<string, unknown>;
+    best.set(`${r.workload}|${r.shape ?? ''}|${r.lib}|${r.backend}`, r);
+  }
+}
+for (let round = 0; round < (from ? 0 : rounds); round++) {
   if (rounds > 1) log(`round ${round + 1} of ${rounds}`);
   const got: Row[] = [];
   measure(got);

@@ -106,3 +106,40 @@ test("wasm: 'auto' picks wasm, DESCENT_BACKEND chooses, and a process with worke
   assert.equal(run({ DESCENT_BACKEND: 'cpu' }).stdout.trim(), 'cpu');
   assert.equal(run({ DESCENT_BACKEND: 'wasm', DESCENT_WASM_THREADS: '1' }).stdout.trim(), 'wasm 1');
 });
+
+test('wasm: training fashion-cnn (conv, batch norm, max pool, dropout, Adam) gives the same bits on 1 and 2 threads', async () => {
+  const { data, nn, getBackend, setBackend, setSeed, setWasmThreads, train, wasmInfo } =
+    await import('../../src/index.js');
+  const before = getBackend().name;
+  setBackend('wasm');
+  const rng = new Rng(5);
+  const n = 32;
+  const images = Float32Array.from({ length: n * 784 }, () => rng.uniform());
+  const labels = Int32Array.from({ length: n }, () => rng.int(10));
+  const run = async (threads: number): Promise<Float32Array[]> => {
+    setWasmThreads(threads);
+    setSeed(3);
+    const set = data.Dataset.fromArrays(images, [1, 28, 28], labels, { numClasses: 10 });
+    const model = new train.Model(
+      nn.fashionCnn({ inputShape: [1, 28, 28], filters: [8, 16], hiddenUnits: 32 }),
+    );
+    model.compile({ optimizer: 'adam', lr: 1e-2, loss: 'crossEntropy' });
+    await model.fit(set, { epochs: 2, batchSize: 16 });
+    const params = model.parameters().map((p) => Float32Array.from(p.dataSync() as Float32Array));
+    model.dispose();
+    set.dispose();
+    return params;
+  };
+  try {
+    const one = await run(1);
+    const previous = setWasmThreads(2);
+    assert.ok(previous >= 1);
+    (findBackend('wasm') as WasmBackend).waitForWorkers(10_000);
+    assert.equal(wasmInfo().threads, 2, 'two threads in use');
+    const two = await run(2);
+    assert.equal(two.length, one.length);
+    one.forEach((p, i) => assert.deepEqual(two[i], p, `parameter ${i} after 2 epochs`));
+  } finally {
+    setBackend(before);
+  }
+});
