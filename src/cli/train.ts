@@ -27,7 +27,7 @@ import {
   parseLimit,
   type NetworkSpec,
 } from './networks.js';
-import { latestCheckpoint, readCheckpointInfo } from '../io/checkpoint.js';
+import { latestCheckpoint, listCheckpoints, readCheckpointInfo } from '../io/checkpoint.js';
 import { checkTrainTargets } from './targets.js';
 
 export interface TrainFlags {
@@ -287,6 +287,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   let resumeFrom: string | undefined;
   if (flags.resume && flags.checkpointDir) {
     resumeFrom = latestCheckpoint(flags.checkpointDir) ?? undefined;
+    warnSkippedCheckpoints(flags.checkpointDir, resumeFrom, flags.json === true);
     if (resumeFrom) {
       // Resuming with other settings would silently train something else: refuse, naming the differences.
       const saved = readCheckpointInfo(resumeFrom).metadata.flags as Record<string, unknown> | undefined;
@@ -476,6 +477,21 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   }
   model.dispose();
   if (writeError) throw writeError;
+}
+
+/** Says which newer checkpoints --resume passed over as damaged (latestCheckpoint skips them silently). */
+function warnSkippedCheckpoints(dir: string, taken: string | undefined, quiet: boolean): void {
+  for (const { path } of listCheckpoints(dir)) {
+    if (path === taken) return;
+    try {
+      readCheckpointInfo(path);
+    } catch (error) {
+      if (!quiet)
+        process.stderr.write(
+          `descent: warning: skipping the damaged checkpoint ${path}: ${(error as Error).message}\n`,
+        );
+    }
+  }
 }
 
 /** --dropout 0.2 or 0.1,0.3: fashion-cnn's two dropout rates, each in [0, 1). */
