@@ -10,7 +10,7 @@
 //   model.json, checkpoint.json, safetensors header: the parsed JSON, depth ≤ 512 (io/json.ts)
 //
 // The slack of 48 MiB covers garbage the collector has not yet reclaimed and fflate's
-// working buffers; the inputs inflate to up to 64 MiB, so a reader holding them fails.
+// working buffers; the inputs inflate to up to 32 MiB, so a reader holding them whole would show it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
