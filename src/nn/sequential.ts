@@ -5,6 +5,8 @@
 import { ConfigError } from '../errors.js';
 import type { Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { Activation, PRelu } from './activations.js';
+import { Dropout } from './dropout.js';
 import { Layer, type ForwardOptions } from './layer.js';
 
 export class Sequential extends Layer {
@@ -41,6 +43,16 @@ export class Sequential extends Layer {
     return this.layers[0].knownInputShape();
   }
 
+  // The first layer that says, looking through those that keep any shape (activations, dropout).
+  override expectedInputRank(): number | null {
+    for (const layer of this.layers) {
+      const rank = layer.expectedInputRank();
+      if (rank !== null) return rank;
+      if (!(layer instanceof Activation || layer instanceof PRelu || layer instanceof Dropout)) return null;
+    }
+    return null;
+  }
+
   protected override build(inputShape: Shape): void {
     let shape: Shape = inputShape;
     for (const layer of this.layers) {
@@ -65,13 +77,25 @@ export class Sequential extends Layer {
     return this.layers;
   }
 
+  // In stateDict the children are numbered by position, as in PyTorch's nn.Sequential.
+  protected override childStates(): Array<[string, Layer]> {
+    return this.layers.map((l, i) => [String(i), l]);
+  }
+
   // Parameters of a container are its children's, named by the children.
   override namedParameters(): Array<[string, Tensor]> {
     return this.layers.flatMap((l) => l.namedParameters());
   }
 
   config(): Record<string, unknown> {
-    return { layers: this.layers.map((l) => ({ kind: l.kind, name: l.name, config: l.config() })) };
+    return {
+      layers: this.layers.map((l) => ({
+        kind: l.kind,
+        name: l.name,
+        config: l.config(),
+        ...(l.trainable ? {} : { trainable: false }),
+      })),
+    };
   }
 
   /** A table of layers, output shapes and parameter counts. */
