@@ -4,18 +4,17 @@
  * Without --data (or with the data set it was trained on) the model is evaluated on the
  * same test split `descent train` held out — rebuilt from the seed and test fraction saved
  * in model.json, and checked to be the same split by refitting the standardizer on the
- * training part. With another CSV file it is evaluated on every row. Features are
+ * training part (a model trained on a CSV file needs --data naming it: paths in model.json
+ * are never opened unasked). With another CSV file it is evaluated on every row. Features are
  * standardised with the statistics saved at training time, never refitted on the data
  * being evaluated.
  *
  * Image models (--data fashion-mnist or mnist in training) are evaluated on the set's own
  * test images (or, with --split all, training and test images), read from --data-dir, else
- * the folder they were trained from when it still holds them, else the loader's usual
- * places; pixels are scaled to [0, 1] and standardised per channel with the statistics
+ * the loader's usual places (the folder model.json records is shown, never opened unasked); pixels are scaled to [0, 1] and standardised per channel with the statistics
  * saved at training time.
  */
-import { existsSync } from 'node:fs';
-import { ConfigError, ShapeError } from '../errors.js';
+import { ConfigError, DescentError, ShapeError } from '../errors.js';
 import * as data from '../data/index.js';
 import { Dataset } from '../data/dataset.js';
 import { loadModelWithInfo, type ModelInfo } from '../io/model-io.js';
@@ -152,10 +151,9 @@ export function prepareImages(
   return stats ? data.standardizeChannels(pixels, shape, stats) : pixels;
 }
 
-/** The folder to read an image set from: --data-dir, else the training folder if it still exists (else the usual places). */
-function imageDir(run: SavedRun, name: string, dataDir: string | undefined): string | undefined {
-  if (dataDir !== undefined) return dataDir;
-  return name === run.data.name && run.data.dir && existsSync(run.data.dir) ? run.data.dir : undefined;
+/** Whether `name` is a data set descent knows by name (not a file). */
+function isBuiltInData(name: string): boolean {
+  return name === 'digits' || isImageSet(name) || (data.syntheticNames as readonly string[]).includes(name);
 }
 
 /** An image set's test images (or all its images), prepared as in training. */
@@ -167,10 +165,18 @@ function imageEvaluationData(
   modelDir: string,
 ): Dataset[] {
   // Standardised here with the saved statistics, not refitted on this folder's training images.
-  const sets = data.loadImageSet(name, {
-    dir: imageDir(run, name, dataDir),
-    ...(split === 'test' ? { trainLimit: 1 } : {}),
-  });
+  // The folder recorded in model.json is only a hint: evaluate reads --data-dir or the usual places.
+  let sets: data.ImageSets;
+  try {
+    sets = data.loadImageSet(name, { dir: dataDir, ...(split === 'test' ? { trainLimit: 1 } : {}) });
+  } catch (error) {
+    const recorded = run.data.dir;
+    if (error instanceof DescentError && dataDir === undefined && typeof recorded === 'string')
+      throw new ConfigError(
+        `${error.message}\nmodel.json records that ${modelDir} was trained from ${JSON.stringify(recorded.slice(0, 200))}; pass --data-dir with that folder to use it.`,
+      );
+    throw error;
+  }
   const parts = split === 'test' ? [sets.test] : [sets.train, sets.test];
   try {
     return parts.map((set) => {
@@ -207,7 +213,14 @@ function evaluationData(run: SavedRun, name: string, split: 'test' | 'all', dir:
     }
     return [sets.train, sets.test];
   }
-  const table = name === 'digits' ? data.loadDigitsRaw() : data.loadLabelledCsv(name);
+  // The labels must be classes the model has: an out-of-range one is named by file and line.
+  const table =
+    name === 'digits'
+      ? data.loadDigitsRaw()
+      : data.loadLabelledCsv(
+          name,
+          run.data.task === 'classification' ? { numClasses: run.data.numClasses } : {},
+        );
   if (table.numFeatures !== run.data.numFeatures) {
     throw new ShapeError(
       `${name}: has ${table.numFeatures} feature columns; the model in ${dir} takes ${run.data.numFeatures}.`,
@@ -254,6 +267,12 @@ export async function runEvaluate(modelDir: string, flags: EvaluateFlags = {}): 
   const sets: Dataset[] = [];
   try {
     const run = savedRun(info, modelDir);
+    // A file named in model.json is a hint to show, not a file to open unasked.
+    if (flags.data === undefined && !isBuiltInData(run.data.name))
+      throw new ConfigError(
+        `${modelDir}: the model was trained on the file ${JSON.stringify(run.data.name.slice(0, 200))} (as model.json records); ` +
+          'evaluate opens only files you name: pass --data <file> to evaluate on it.',
+      );
     const name = flags.data ?? run.data.name;
     const images = isImageSet(name);
     if (flags.dataDir !== undefined && !images)

@@ -1,6 +1,6 @@
 /** The `descent` command line. */
 import { Command } from 'commander';
-import { DescentError } from '../errors.js';
+import { reportError } from './report-error.js';
 import '../index.js';
 import { runTrain, type TrainFlags } from './train.js';
 import { runEvaluate, type EvaluateFlags } from './evaluate.js';
@@ -112,6 +112,11 @@ program
     '--dropout <rates>',
     "fashion-cnn's dropout rates: one for both, or after-conv,after-dense (default 0.25,0.5)",
   )
+  .option(
+    '--num-classes <K>',
+    "a CSV's labels are 0..K−1 (default: the labels must be dense, every class from 0 to the largest present)",
+  )
+  .option('--max-bytes <n>', 'the most bytes of CSV text to read, after decompression (default 268435456)')
   .option(
     '--diagnose',
     'watch the training health: warn about dead ReLUs, vanishing or exploding gradients and the first layer whose output became NaN, with advice',
@@ -250,9 +255,5 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof DescentError) {
-    process.stderr.write(`descent: ${error.message}\n`);
-    process.exit(1);
-  }
-  throw error;
+  process.exit(reportError(error));
 }

@@ -13,7 +13,6 @@
  * output, depending on the loss it was trained with); for regression `value` (or
  * `value0,value1,…`).
  */
-import { gunzipSync } from 'node:zlib';
 import { platform } from '#platform';
 import { loadModelWithInfo, type ModelInfo } from '../io/model-io.js';
 import { ConfigError, DataError, FormatError, ShapeError } from '../errors.js';
@@ -23,6 +22,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Model } from '../train/model.js';
 import { prepareImages, savedRun, standardizerOf, type SavedRun } from './evaluate.js';
 import { isImageSet } from './networks.js';
+import { checkWritableFile } from './targets.js';
 
 export interface PredictFlags {
   out?: string;
@@ -53,8 +53,11 @@ function isIdxFile(path: string, bytes: Uint8Array): boolean {
   if (/ubyte|\.idx\d?(\.gz)?$/i.test(path)) return true;
   let head = bytes.subarray(0, 4);
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    // Only a 1 KiB prefix (≤ 1 MiB inflated): a bomb is for the reader to refuse, not this peek.
     try {
-      head = gunzipSync(bytes).subarray(0, 4);
+      const outcome = platform.gunzip(bytes.subarray(0, 1024), 2 ** 20);
+      if (outcome.kind === 'too-large') return false;
+      head = outcome.bytes.subarray(0, 4);
     } catch {
       return false; // not gzip after all: the CSV reader will say what it is
     }
@@ -129,6 +132,7 @@ export async function runPredict(
     throw new ConfigError(
       'predict: give the input file (a CSV with one row of features per sample; for image models also an IDX file of images).',
     );
+  checkWritableFile('--out', flags.out);
   const { layer, info } = loadModelWithInfo(modelDir);
   const model = new Model(layer);
   try {

@@ -2,8 +2,9 @@
  * `descent train`: builds an MLP for a data set, trains it with a live progress bar and
  * reports test accuracy. Every option is validated before any work starts.
  */
-import { mkdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { platform } from '#platform';
 import { ConfigError, unknownName } from '../errors.js';
 import { getBackend, initBackend } from '../backend/registry.js';
 import { setSeed, type Rng } from '../tensor/random.js';
@@ -26,7 +27,8 @@ import {
   parseLimit,
   type NetworkSpec,
 } from './networks.js';
-import { latestCheckpoint, readCheckpointInfo } from '../io/checkpoint.js';
+import { latestCheckpoint, listCheckpoints, readCheckpointInfo } from '../io/checkpoint.js';
+import { checkTrainTargets } from './targets.js';
 
 export interface TrainFlags {
   data: string;
@@ -72,6 +74,10 @@ export interface TrainFlags {
   diagnose?: boolean;
   /** --dropout r | r1,r2: fashion-cnn's dropout rates (after the conv blocks, after the hidden dense layer). */
   dropout?: string;
+  /** --num-classes K: a CSV's labels are 0..K−1 (default: dense, every class present). */
+  numClasses?: string;
+  /** --max-bytes N: the CSV size limit (default data.MAX_CSV_BYTES). */
+  maxBytes?: string;
 }
 
 /** The flags that must match for a checkpoint to be resumed (--epochs may grow). */
@@ -100,6 +106,7 @@ const RUN_FLAGS = [
   'validationSplit',
   'limit',
   'dropout',
+  'numClasses',
 ] as const;
 
 function positiveNumber(flag: string, text: string): number {
@@ -160,7 +167,7 @@ export function lossForLabels(
 export function loadData(
   name: string,
   testFraction: number,
-  options: { dataDir?: string; limit?: number } = {},
+  options: { dataDir?: string; limit?: number; numClasses?: number; maxBytes?: number } = {},
 ): data.SplitSets {
   // Fashion-MNIST and MNIST come with their own test set (testFraction does not apply).
   if (isImageSet(name)) return loadImageData(name, { dir: options.dataDir, limit: options.limit });
@@ -169,7 +176,7 @@ export function loadData(
   if (name === 'digits') return data.digits({ testFraction });
   if (/\.(csv|csv\.gz)$/i.test(name) || existsSync(name)) {
     if (!existsSync(name)) throw new ConfigError(`--data: file '${name}' does not exist.`);
-    return data.csv(name, { testFraction });
+    return data.csv(name, { testFraction, numClasses: options.numClasses, maxBytes: options.maxBytes });
   }
   return unknownName('data set', name, [
     'digits',
@@ -182,12 +189,6 @@ export function loadData(
 function channelStats(sets: data.ImageSets): { mean: number[]; std: number[] } | null {
   const s = sets.channelStandardizer;
   return s ? { mean: Array.from(s.mean), std: Array.from(s.std) } : null;
-}
-
-function writeAtomically(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }
 
 export async function runTrain(flags: TrainFlags): Promise<void> {
@@ -278,10 +279,15 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   if (flags.checkpointDir !== undefined && flags.checkpointDir === '')
     throw new ConfigError('--checkpoint-dir must be a folder path.');
   if (flags.save !== undefined && flags.save === '') throw new ConfigError('--save must be a folder path.');
+  const numClasses =
+    flags.numClasses === undefined ? undefined : positiveInt('--num-classes', flags.numClasses);
+  const maxBytes = flags.maxBytes === undefined ? undefined : positiveInt('--max-bytes', flags.maxBytes);
+  checkTrainTargets(flags);
   const runFlags = Object.fromEntries(RUN_FLAGS.map((k) => [k, flags[k] ?? null]));
   let resumeFrom: string | undefined;
   if (flags.resume && flags.checkpointDir) {
     resumeFrom = latestCheckpoint(flags.checkpointDir) ?? undefined;
+    warnSkippedCheckpoints(flags.checkpointDir, resumeFrom, flags.json === true);
     if (resumeFrom) {
       // Resuming with other settings would silently train something else: refuse, naming the differences.
       const saved = readCheckpointInfo(resumeFrom).metadata.flags as Record<string, unknown> | undefined;
@@ -301,7 +307,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   }
 
   setSeed(seed);
-  const sets = loadData(flags.data, testFraction, { dataDir: flags.dataDir, limit });
+  const sets = loadData(flags.data, testFraction, { dataDir: flags.dataDir, limit, numClasses, maxBytes });
   if (limit !== undefined && !imageData && limit < sets.train.length) {
     const all = sets.train;
     sets.train = all.subset(
@@ -397,46 +403,57 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     ...(history.diagnostics ? { diagnostics: history.diagnostics } : {}),
     losses: history.history.loss,
   };
-  if (flags.save) {
-    const standardizer = sets.standardizer
-      ? { mean: Array.from(sets.standardizer.mean), std: Array.from(sets.standardizer.std) }
-      : null;
-    await model.save(flags.save, {
-      metadata: {
-        seed,
-        data: {
-          name: flags.data,
-          testFraction,
-          task: sets.task,
-          numFeatures: sets.numFeatures,
-          numClasses: sets.numClasses,
-          standardizer,
-          ...(imageData
-            ? { dir: (sets as data.ImageSets).dir, channelStandardizer: channelStats(sets as data.ImageSets) }
-            : {}),
-        },
-        training: {
-          loss: lossName,
-          metrics: regression ? [] : ['accuracy'],
-          optimizer: flags.optimizer,
-          lr,
-          batchSize,
-          epochs,
-          hidden,
-          activation: flags.activation,
-          model: modelName,
-          augment: augmentation?.description ?? null,
-        },
-        flags: runFlags,
-      },
-    });
+  // A write that fails after training (a full disk) must not lose the result: it is printed first.
+  let writeError: unknown;
+  try {
+    await saveOutputs();
+  } catch (error) {
+    writeError = error;
   }
-  if (flags.out) {
-    mkdirSync(flags.out, { recursive: true });
-    writeAtomically(
-      join(flags.out, 'history.json'),
-      JSON.stringify({ ...result, history: history.history }, null, 2) + '\n',
-    );
+  async function saveOutputs(): Promise<void> {
+    if (flags.save) {
+      const standardizer = sets.standardizer
+        ? { mean: Array.from(sets.standardizer.mean), std: Array.from(sets.standardizer.std) }
+        : null;
+      await model.save(flags.save, {
+        metadata: {
+          seed,
+          data: {
+            name: flags.data,
+            testFraction,
+            task: sets.task,
+            numFeatures: sets.numFeatures,
+            numClasses: sets.numClasses,
+            standardizer,
+            ...(imageData
+              ? {
+                  dir: (sets as data.ImageSets).dir,
+                  channelStandardizer: channelStats(sets as data.ImageSets),
+                }
+              : {}),
+          },
+          training: {
+            loss: lossName,
+            metrics: regression ? [] : ['accuracy'],
+            optimizer: flags.optimizer,
+            lr,
+            batchSize,
+            epochs,
+            hidden,
+            activation: flags.activation,
+            model: modelName,
+            augment: augmentation?.description ?? null,
+          },
+          flags: runFlags,
+        },
+      });
+    }
+    if (flags.out) {
+      platform.writeFileAtomic(
+        join(flags.out, 'history.json'),
+        JSON.stringify({ ...result, history: history.history }, null, 2) + '\n',
+      );
+    }
   }
   if (flags.json) {
     process.stdout.write(JSON.stringify(result) + '\n');
@@ -454,11 +471,27 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     const acc = test.accuracy !== undefined ? `test accuracy ${(100 * test.accuracy).toFixed(2)}%, ` : '';
     log(
       `done in ${seconds.toFixed(1)}s (${Math.round(samplesPerSec).toLocaleString('en')} samples/s): ${acc}test loss ${test.loss.toFixed(4)}` +
-        (flags.out ? `; history written to ${join(flags.out, 'history.json')}` : '') +
-        (flags.save ? `; model saved to ${flags.save}` : ''),
+        (flags.out && !writeError ? `; history written to ${join(flags.out, 'history.json')}` : '') +
+        (flags.save && !writeError ? `; model saved to ${flags.save}` : ''),
     );
   }
   model.dispose();
+  if (writeError) throw writeError;
+}
+
+/** Says which newer checkpoints --resume passed over as damaged (latestCheckpoint skips them silently). */
+function warnSkippedCheckpoints(dir: string, taken: string | undefined, quiet: boolean): void {
+  for (const { path } of listCheckpoints(dir)) {
+    if (path === taken) return;
+    try {
+      readCheckpointInfo(path);
+    } catch (error) {
+      if (!quiet)
+        process.stderr.write(
+          `descent: warning: skipping the damaged checkpoint ${path}: ${(error as Error).message}\n`,
+        );
+    }
+  }
 }
 
 /** --dropout 0.2 or 0.1,0.3: fashion-cnn's two dropout rates, each in [0, 1). */

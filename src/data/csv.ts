@@ -5,11 +5,13 @@
  * Reading streams: a file is read in 1 MiB pieces (platform.readFileChunks), gunzipped as
  * it goes when it starts with the gzip magic bytes (whatever its name), split into lines
  * on LF, CRLF or a lone CR, and each line parsed into numbers as soon as it is complete.
- * Memory is the numbers (8 bytes a cell, collected in blocks and joined once: at most 16
- * bytes a cell at the end) plus one line and one piece of input; the text is never held
- * whole. Two documented caps make a hostile file fail early with a named error:
+ * Memory is the numbers: 8 bytes a cell, collected in blocks and joined once at the end
+ * (16 bytes a cell for that moment), plus one line and one piece of input; the text is never
+ * held whole. A cell takes at least 2 bytes of text ("0,"), so memory is at most 8× the text
+ * read (about 2× for cells of 7 or more characters), and the text read is capped:
+ * two documented caps make a hostile file fail early with a named error:
  *
- *   maxBytes      MAX_CSV_BYTES (1 GiB) of CSV text, after decompression
+ *   maxBytes      MAX_CSV_BYTES (256 MiB) of CSV text, after decompression
  *   maxLineBytes  MAX_CSV_LINE_BYTES (1 MiB) in one line (a cell-less blob of bytes fails
  *                 after reading one piece past the cap, not at the end of the file)
  *
@@ -31,7 +33,7 @@ export interface Table {
 }
 
 /** The default cap on a CSV's size in bytes, after decompression (options.maxBytes, --max-bytes). */
-export const MAX_CSV_BYTES = 2 ** 30;
+export const MAX_CSV_BYTES = 2 ** 28;
 /** The default cap on one line's length in bytes (options.maxLineBytes). */
 export const MAX_CSV_LINE_BYTES = 2 ** 20;
 

@@ -5,7 +5,7 @@
  */
 import { ConfigError, unknownName } from '../errors.js';
 import { rng as globalRng, type Rng } from '../tensor/random.js';
-import { loadLabelledCsv, type LabelledTable } from './csv.js';
+import { loadLabelledCsv, type LabelledCsvOptions, type LabelledTable } from './csv.js';
 import { Dataset } from './dataset.js';
 import { loadDigitsRaw } from './digits.js';
 import {
@@ -78,8 +78,12 @@ export function digits(options: SplitOptions = {}): SplitSets {
 }
 
 /** A CSV file of numeric features with an integer class label in the last column. */
-export function csv(path: string, options: SplitOptions & { labelColumn?: number } = {}): SplitSets {
-  const table = loadLabelledCsv(path, { labelColumn: options.labelColumn });
+export function csv(
+  path: string,
+  options: SplitOptions & Pick<LabelledCsvOptions, 'labelColumn' | 'numClasses' | 'maxBytes'> = {},
+): SplitSets {
+  const { labelColumn, numClasses, maxBytes } = options;
+  const table = loadLabelledCsv(path, { labelColumn, numClasses, maxBytes });
   return splitTable(table, path, options);
 }
 

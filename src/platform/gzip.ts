@@ -2,9 +2,9 @@
  * Streaming gunzip, the same code in Node and in a page (fflate: synchronous, pure
  * TypeScript; about 3× slower than Node's zlib, which is why Node's one-shot
  * `platform.gunzip` stays on zlib and the IDX reader, which knows its size from the header,
- * uses that). The compressed bytes are fed in 64 KiB slices and each piece of output is
+ * uses that). The compressed bytes are fed in 16 KiB slices and each piece of output is
  * handed on as it appears, so a reader can parse, check and stop while inflating: memory
- * is what the reader keeps plus one piece (deflate expands at most 1032:1, so ≤ 68 MB),
+ * is what the reader keeps plus one piece (deflate expands at most 1032:1, so ≤ 17 MB; fflate holds about 3× that while making it),
  * whatever the data would expand to. Several gzip members one after the other are read as
  * one stream, as gunzip(1) does. fflate does not check the members' trailers, so this does:
  * each member's output must match its CRC-32 and length, which also catches a file cut
@@ -13,7 +13,7 @@
 import { Gunzip } from 'fflate';
 import type { GunzipOutcome, InflateOutcome } from './contract.js';
 
-const SLICE = 1 << 16;
+const SLICE = 1 << 14;
 /** Input bytes kept from before the current slice: a member's trailer and the next header. */
 const TAIL = 4096;
 
@@ -79,7 +79,7 @@ export class GzipStream {
     });
     // A new member starts at input byte `offset`: the one before ends with its trailer.
     this.inflater.onmember = (offset) => {
-      if (!this.trailerMatches(offset))
+      if (!this.over && !this.failure && !this.trailerMatches(offset))
         throw new Error(
           `the CRC-32 or length in the gzip trailer before byte ${offset} does not match the data (the file is corrupt)`,
         );
