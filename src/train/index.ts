@@ -12,7 +12,24 @@ import { Model, type CompileOptions, type EvaluateOptions, type FitOptions } fro
 
 export { Model, type CompileOptions, type FitOptions, type EvaluateOptions } from './model.js';
 export * from './callbacks.js';
-export { accuracy, getMetric, type Metric } from './metrics.js';
+export * as metrics from './metrics.js';
+export {
+  accuracy,
+  topKAccuracy,
+  precision,
+  recall,
+  f1,
+  mae,
+  mse,
+  r2,
+  confusionMatrix,
+  classificationReport,
+  getMetric,
+  metricNames,
+  type Metric,
+  type MetricName,
+  type ClassScores,
+} from './metrics.js';
 export {
   analyzeEpoch,
   checkDiagnoseOptions,

@@ -40,7 +40,7 @@ import {
   type TrainingControl,
 } from './callbacks.js';
 import type { RestoredState } from '../io/checkpoint.js';
-import { getMetric, type Metric } from './metrics.js';
+import { getMetric, metricValue, type Metric, type MetricName } from './metrics.js';
 import {
   checkDiagnoseOptions,
   TrainingDiagnostics,
@@ -64,7 +64,7 @@ export interface CompileOptions {
    */
   lr?: number;
   loss: string | LossFn;
-  metrics?: Array<string | Metric>;
+  metrics?: Array<MetricName | Metric>;
 }
 
 export interface FitOptions {
@@ -363,7 +363,8 @@ export class Model {
           throw error;
         }
         const logs: Logs = { loss: (await lossSum.data())[0] / samples };
-        for (const [i, m] of this.metrics.entries()) logs[m.name] = (await metricSums[i].data())[0] / samples;
+        for (const [i, m] of this.metrics.entries())
+          logs[m.name] = metricValue(m, await metricSums[i].data(), samples);
         lossSum.dispose();
         metricSums.forEach((t) => t.dispose());
         if (validation) {
@@ -454,7 +455,7 @@ export class Model {
     if (!this.net.isBuilt) this.net.buildFor([1, ...data.x.shape.slice(1)]);
     const loader = new DataLoader(data, { batchSize, shuffle: false });
     let lossTotal = 0;
-    const metricTotals = this.metrics.map(() => 0);
+    const metricTotals: number[][] = this.metrics.map(() => []);
     const order = loader.epochOrder();
     for (let start = 0; start < order.length; start += batchSize) {
       const idx = order.subarray(start, Math.min(order.length, start + batchSize));
@@ -472,10 +473,12 @@ export class Model {
       const values = await Promise.all(sums.map((t) => t.data()));
       dispose(sums);
       lossTotal += values[0][0];
-      values.slice(1).forEach((v, i) => (metricTotals[i] += v[0]));
+      values
+        .slice(1)
+        .forEach((v, i) => v.forEach((x, j) => (metricTotals[i][j] = (metricTotals[i][j] ?? 0) + x)));
     }
     const logs: Logs = { loss: lossTotal / data.length };
-    this.metrics.forEach((m, i) => (logs[m.name] = metricTotals[i] / data.length));
+    this.metrics.forEach((m, i) => (logs[m.name] = metricValue(m, metricTotals[i], data.length)));
     return logs;
   }
 
