@@ -19,7 +19,7 @@ import { ConfigError, ShapeError } from '../errors.js';
 import * as data from '../data/index.js';
 import { Dataset } from '../data/dataset.js';
 import { loadModelWithInfo, type ModelInfo } from '../io/model-io.js';
-import { getLoss, type LossFn } from '../losses/index.js';
+import { asLossName, getLoss, type LossFn } from '../losses/index.js';
 import { Model } from '../train/model.js';
 import { Rng, setSeed } from '../tensor/random.js';
 import { loadData, lossForLabels } from './train.js';
@@ -117,7 +117,7 @@ export function standardizerOf(run: SavedRun): data.Standardizer | null {
 /** The loss a model was trained with, adapted to integer labels as in training. */
 export function lossOf(run: SavedRun): LossFn {
   return run.data.task === 'regression'
-    ? getLoss(run.loss)
+    ? getLoss(asLossName(run.loss))
     : lossForLabels(run.loss, run.data.numClasses).loss;
 }
 

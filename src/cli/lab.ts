@@ -17,7 +17,7 @@ import { Dataset } from '../data/dataset.js';
 import * as dataSets from '../data/index.js';
 import { csv, digits, synthetic, type SplitSets } from '../data/sets.js';
 import { loadModelWithInfo, MODEL_FILE, WEIGHTS_FILE, type ModelInfo } from '../io/model-io.js';
-import type { LossFn } from '../losses/index.js';
+import { getLoss, type LossFn } from '../losses/index.js';
 import type { Layer } from '../nn/layer.js';
 import { gather } from '../ops/shape.js';
 import { Rng, setSeed } from '../tensor/random.js';
@@ -363,7 +363,7 @@ function savedModelLandscape(dir: string, s: Settings): ExperimentResult {
     datasets.push(prepared.data);
     const data = fitToModel(layer, info, run, prepared, dir, name);
     if (data !== prepared.data) datasets.push(data);
-    const loss: string | LossFn = run ? lossOf(run) : 'crossEntropy';
+    const loss: LossFn = run ? lossOf(run) : getLoss('crossEntropy');
     const target = { net: layer, data, loss, maxSamples: samples };
     const points = s.points ?? (s.quick ? 11 : 21);
     const { slices, surface } = landscapeAround(target, s, points);

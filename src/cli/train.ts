@@ -9,7 +9,7 @@ import { getBackend, initBackend } from '../backend/registry.js';
 import { setSeed, type Rng } from '../tensor/random.js';
 import * as data from '../data/index.js';
 import { activationNames, type ActivationName } from '../nn/activations.js';
-import { getLoss, losses, type LossFn } from '../losses/index.js';
+import { asLossName, getLoss, losses, type LossFn } from '../losses/index.js';
 import { cast } from '../ops/arithmetic.js';
 import { oneHot, reshape } from '../ops/shape.js';
 import { buildOptimizer, optimizers } from '../optim/index.js';
@@ -134,7 +134,7 @@ export function lossForLabels(
   name: string,
   numClasses: number,
 ): { loss: LossFn; outputs: number; outputActivation?: ActivationName } {
-  const base = getLoss(name);
+  const base = getLoss(asLossName(name));
   switch (name) {
     case 'crossEntropy':
       return { loss: base, outputs: numClasses };
@@ -314,7 +314,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   const regression = sets.task === 'regression';
   const lossName = flags.loss ?? (regression ? 'mse' : 'crossEntropy');
   const { loss, outputs, outputActivation } = regression
-    ? { loss: getLoss(lossName), outputs: 1, outputActivation: undefined }
+    ? { loss: getLoss(asLossName(lossName)), outputs: 1, outputActivation: undefined }
     : lossForLabels(lossName, sets.numClasses);
 
   const network: NetworkSpec = {

@@ -108,19 +108,35 @@ export const losses = {
   klDivergence,
 } as const satisfies Record<string, LossFn>;
 
-export type LossName = keyof typeof losses;
+const aliases = {
+  meanSquaredError: 'mse',
+  categoricalCrossEntropy: 'crossEntropy',
+  sparseCategoricalCrossEntropy: 'crossEntropy',
+  bce: 'binaryCrossEntropy',
+  kld: 'klDivergence',
+} as const satisfies Record<string, keyof typeof losses>;
+
+/** The loss names and their aliases (a typo is a compile error): `compile({ loss: 'crossEntropy' })`. */
+export type LossName = keyof typeof losses | keyof typeof aliases;
+export const lossNames = [...Object.keys(losses), ...Object.keys(aliases)] as LossName[];
+
+/** Whether a string (a command-line flag, a saved model's record) names a loss. */
+export function isLossName(name: string): name is LossName {
+  return Object.hasOwn(losses, name) || Object.hasOwn(aliases, name);
+}
+
+/** A string from outside (a flag, a saved record) as a loss name; unknown names are refused. */
+export function asLossName(name: string): LossName {
+  if (!isLossName(name)) unknownName('loss', name, Object.keys(losses));
+  return name;
+}
 
 /** A loss by name (as in `compile({ loss: 'crossEntropy' })`) or the function itself. */
-export function getLoss(nameOrFn: LossName | string | LossFn): LossFn {
+export function getLoss(nameOrFn: LossName | LossFn): LossFn {
   if (typeof nameOrFn === 'function') return nameOrFn;
-  const aliases: Record<string, LossName> = {
-    meanSquaredError: 'mse',
-    categoricalCrossEntropy: 'crossEntropy',
-    sparseCategoricalCrossEntropy: 'crossEntropy',
-    bce: 'binaryCrossEntropy',
-    kld: 'klDivergence',
-  };
-  const name = (aliases[nameOrFn] ?? nameOrFn) as LossName;
-  if (!(name in losses)) unknownName('loss', nameOrFn, Object.keys(losses));
+  if (!isLossName(nameOrFn)) unknownName('loss', nameOrFn, Object.keys(losses));
+  const name: keyof typeof losses = Object.hasOwn(aliases, nameOrFn)
+    ? aliases[nameOrFn as keyof typeof aliases]
+    : (nameOrFn as keyof typeof losses);
   return losses[name];
 }

@@ -27,7 +27,7 @@ import { ones, zeros } from '../tensor/creation.js';
 import { keep, tidy } from '../tensor/scope.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Layer, type ForwardOptions } from './layer.js';
+import { Layer, type FloatDType, type ForwardOptions } from './layer.js';
 
 export type BatchNormInference = 'running' | 'population';
 
@@ -42,6 +42,8 @@ export interface BatchNormLayerOptions {
   affine?: boolean;
   /** Which population estimate inference uses (default 'running'). */
   inference?: BatchNormInference;
+  /** The type of γ, β and the statistics when numFeatures builds the layer at once (else the input's). */
+  dtype?: FloatDType;
   name?: string;
 }
 
@@ -85,6 +87,13 @@ export class BatchNorm extends Layer {
         `${kind}: inference must be 'running' or 'population', got '${String(this.inference)}'.`,
       );
     }
+    if (options.dtype !== undefined) {
+      if (options.dtype !== 'float32' && options.dtype !== 'float64')
+        throw new ConfigError(
+          `${kind}: dtype must be 'float32' or 'float64', got '${String(options.dtype)}'.`,
+        );
+      this.dtype = options.dtype;
+    }
     if (options.numFeatures !== undefined) {
       this.numFeatures = checkPositiveInt(kind, 'numFeatures', options.numFeatures);
       this.create(this.numFeatures);
@@ -92,15 +101,17 @@ export class BatchNorm extends Layer {
     }
   }
 
+  /** γ, β and the statistics in the layer's type (float64 in a float64 model). */
   private create(c: number): void {
+    const like = { dtype: this.dtype };
     if (this.affine) {
-      this.gamma = this.addParameter('gamma', ones([c]));
-      this.beta = this.addParameter('beta', zeros([c]));
+      this.gamma = this.addParameter('gamma', ones([c], like));
+      this.beta = this.addParameter('beta', zeros([c], like));
     }
-    this.runningMean = keep(zeros([c]));
-    this.runningVar = keep(ones([c]));
-    this.meanSum = keep(zeros([c]));
-    this.varSum = keep(zeros([c]));
+    this.runningMean = keep(zeros([c], like));
+    this.runningVar = keep(ones([c], like));
+    this.meanSum = keep(zeros([c], like));
+    this.varSum = keep(zeros([c], like));
   }
 
   override knownInputShape(): number[] | null {

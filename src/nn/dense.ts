@@ -56,7 +56,7 @@ export class Dense extends WithActivation {
       );
     }
     this.inFeatures ??= inputShape[1];
-    const context = { fanIn: this.inFeatures, fanOut: this.units };
+    const context = { fanIn: this.inFeatures, fanOut: this.units, dtype: this.dtype };
     const kernelInit = getInitializer(this.options.kernelInitializer ?? 'glorotUniform');
     this.weight = this.addParameter('weight', kernelInit([this.units, this.inFeatures], context));
     if (this.options.useBias ?? true) {

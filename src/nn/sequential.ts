@@ -44,7 +44,7 @@ export class Sequential extends Layer {
   protected override build(inputShape: Shape): void {
     let shape: Shape = inputShape;
     for (const layer of this.layers) {
-      layer.buildFor(shape);
+      layer.buildFor(shape, this.dtype);
       shape = layer.outputShape(shape);
     }
   }

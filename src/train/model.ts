@@ -12,7 +12,7 @@
 import { ConfigError, DataError, ShapeError, checkPositiveInt } from '../errors.js';
 import { noGrad } from '../autograd/tape.js';
 import { Dataset, DataLoader } from '../data/dataset.js';
-import { getLoss, type LossFn } from '../losses/index.js';
+import { getLoss, type LossFn, type LossName } from '../losses/index.js';
 import { add, mul } from '../ops/arithmetic.js';
 import type { Layer } from '../nn/layer.js';
 import { BatchNorm } from '../nn/batchnorm.js';
@@ -22,6 +22,7 @@ import {
   usesClosure,
   type GradientTransformation,
   type OptState,
+  type OptimizerName,
 } from '../optim/index.js';
 import { rng as globalRng, type Rng } from '../tensor/random.js';
 import { dispose, keep, tidy } from '../tensor/scope.js';
@@ -57,13 +58,13 @@ import { saveModel, type ModelInfo, type SaveModelOptions } from '../io/model-io
 
 export interface CompileOptions {
   /** An optimiser name ('sgd', …), a gradient transformation, or an Optimizer. */
-  optimizer: string | GradientTransformation<OptState> | Optimizer;
+  optimizer: OptimizerName | GradientTransformation<OptState> | Optimizer;
   /**
    * Learning rate when the optimiser is given by name. With any optimiser it is also recorded
    * as `optimizer.baseLr`, for callbacks that speak of absolute rates (reduceLROnPlateau's minLr).
    */
   lr?: number;
-  loss: string | LossFn;
+  loss: LossName | LossFn;
   metrics?: Array<MetricName | Metric>;
 }
 

@@ -302,7 +302,7 @@ test('losses by name: aliases work; an unknown name lists the valid ones', () =>
   const custom = (a: Tensor) => a;
   assert.equal(getLoss(custom), custom);
   assert.throws(
-    () => getLoss('hinge'),
+    () => getLoss('hinge' as never),
     (e: Error) =>
       e instanceof ConfigError &&
       e.message.startsWith("Unknown loss 'hinge'. Valid losses: ") &&
