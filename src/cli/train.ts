@@ -36,6 +36,8 @@ export interface TrainFlags {
   optimizer: string;
   momentum?: string;
   schedule?: string;
+  /** --schedule-per epoch (default) | step: the unit of --schedule's counts. */
+  schedulePer?: string;
   clipValue?: string;
   clipNorm?: string;
   l1?: string;
@@ -89,6 +91,7 @@ const RUN_FLAGS = [
   'testFraction',
   'momentum',
   'schedule',
+  'schedulePer',
   'clipValue',
   'clipNorm',
   'l1',
@@ -169,6 +172,9 @@ export function loadData(
   if (name === 'digits') return data.digits({ testFraction });
   if (/\.(csv|csv\.gz)$/i.test(name) || existsSync(name)) {
     if (!existsSync(name)) throw new ConfigError(`--data: file '${name}' does not exist.`);
+    // A last column of integers is a class label; any other number makes it a regression target.
+    const table = data.loadCsvFile(name);
+    if (!integerColumn(table, table.cols - 1)) return regressionCsv(table, name, testFraction);
     return data.csv(name, { testFraction });
   }
   return unknownName('data set', name, [
@@ -177,6 +183,43 @@ export function loadData(
     ...data.syntheticNames,
     '<file.csv>',
   ]);
+}
+
+function integerColumn(table: data.Table, col: number): boolean {
+  for (let r = 0; r < table.rows; r++)
+    if (!Number.isInteger(table.values[r * table.cols + col])) return false;
+  return true;
+}
+
+/** Features and a float target (the last column), split at random, features standardised. */
+function regressionCsv(table: data.Table, name: string, testFraction: number): data.SplitSets {
+  const { rows, cols, values } = table;
+  const numFeatures = cols - 1;
+  if (numFeatures < 1) throw new ConfigError(`${name}: need feature columns before the target column.`);
+  const features = new Float32Array(rows * numFeatures);
+  const targets = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < numFeatures; c++) features[r * numFeatures + c] = values[r * cols + c];
+    targets[r] = values[r * cols + numFeatures];
+  }
+  const { train, test } = data.trainTestSplitIndices(rows, testFraction);
+  const standardizer = data.fitStandardizer(data.takeRows(features, numFeatures, train), numFeatures);
+  const part = (indices: Int32Array, label: string) =>
+    data.Dataset.fromArrays(
+      data.applyStandardizer(data.takeRows(features, numFeatures, indices), numFeatures, standardizer),
+      [numFeatures],
+      Float32Array.from(indices, (i) => targets[i]),
+      { targetShape: [1], name: `${name} (${label})` },
+    );
+  return {
+    train: part(train, 'train'),
+    test: part(test, 'test'),
+    numFeatures,
+    numClasses: 0,
+    task: 'regression',
+    standardizer,
+    name,
+  };
 }
 
 function channelStats(sets: data.ImageSets): { mean: number[]; std: number[] } | null {
@@ -251,11 +294,19 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     }
     return v;
   };
+  const schedulePer = (flags.schedulePer ?? 'epoch') as 'epoch' | 'step';
+  if (schedulePer !== 'epoch' && schedulePer !== 'step')
+    throw new ConfigError(`--schedule-per must be 'epoch' or 'step', got '${String(schedulePer)}'.`);
+  if (flags.schedulePer !== undefined && flags.schedule === undefined)
+    throw new ConfigError('--schedule-per applies to --schedule, which is not given.');
   const optimizerOptions = {
     name: flags.optimizer,
     lr,
     momentum: optionalNumber('--momentum', flags.momentum),
     schedule: flags.schedule,
+    schedulePer,
+    // Known once the data is loaded; one step per epoch to check the flags before then.
+    stepsPerEpoch: schedulePer === 'epoch' ? 1 : undefined,
     clipValue: optionalNumber('--clip-value', flags.clipValue, false),
     clipNorm: optionalNumber('--clip-norm', flags.clipNorm, false),
     l1: optionalNumber('--l1', flags.l1),
@@ -313,6 +364,13 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   const batchSize = batchSizeFlag === 'full' ? sets.train.length : batchSizeFlag;
   const regression = sets.task === 'regression';
   const lossName = flags.loss ?? (regression ? 'mse' : 'crossEntropy');
+  if (regression && !['mse', 'sse', 'meanSquaredError'].includes(lossName)) {
+    sets.train.dispose();
+    sets.test.dispose();
+    throw new ConfigError(
+      `--loss ${lossName}: ${sets.name} has float targets (regression); use --loss mse or sse (or integer class labels).`,
+    );
+  }
   const { loss, outputs, outputActivation } = regression
     ? { loss: getLoss(asLossName(lossName)), outputs: 1, outputActivation: undefined }
     : lossForLabels(lossName, sets.numClasses);
@@ -327,8 +385,17 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     ...(dropoutRates ? { dropout: dropoutRates } : {}),
   };
   const model = new Model(buildNetwork(network));
+  // The samples trained on (the validation part, as fit splits it, is only evaluated).
+  const trainSamples =
+    validationSplit !== undefined
+      ? sets.train.length - Math.max(1, Math.round(sets.train.length * validationSplit))
+      : sets.train.length;
+  const stepsPerEpoch = Math.ceil(trainSamples / batchSize);
   model.compile({
-    optimizer: buildOptimizer(optimizerOptions),
+    optimizer: buildOptimizer({
+      ...optimizerOptions,
+      stepsPerEpoch: schedulePer === 'epoch' ? stepsPerEpoch : undefined,
+    }),
     lr,
     loss,
     metrics: regression ? [] : ['accuracy'],
@@ -341,7 +408,9 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   };
   log(
     `descent: training ${describeNetwork(network, model.net)} on ${sets.name}: ` +
-      `${sets.train.length} training / ${sets.test.length} test samples, ${flags.optimizer} lr ${lr ?? 'default'}, batch ${batchSize}, ` +
+      `${sets.train.length} training / ${sets.test.length} test samples, ${flags.optimizer} lr ${lr ?? 'default'}` +
+      (flags.schedule ? ` (schedule ${flags.schedule} per ${schedulePer})` : '') +
+      `, batch ${batchSize}, ` +
       `${epochs} epochs, seed ${seed}, backend ${getBackend().name}` +
       (augmentation ? `, augmentation ${augmentation.description}` : '') +
       (validationSplit !== undefined ? `, validation split ${validationSplit}` : '') +
@@ -371,11 +440,6 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   });
   const seconds = (Date.now() - started) / 1000;
   const test = await model.evaluate(sets.test);
-  // The samples trained on (the validation part, as fit splits it, is only evaluated).
-  const trainSamples =
-    validationSplit !== undefined
-      ? sets.train.length - Math.max(1, Math.round(sets.train.length * validationSplit))
-      : sets.train.length;
   const samplesPerSec = (trainSamples * Math.max(0, history.epochs.length - resumedEpochs)) / seconds;
 
   const result = {
@@ -452,10 +516,12 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
       );
     }
     const acc = test.accuracy !== undefined ? `test accuracy ${(100 * test.accuracy).toFixed(2)}%, ` : '';
-    log(
+    // The result goes to stdout (`descent train > log` keeps it); progress and notes to stderr.
+    process.stdout.write(
       `done in ${seconds.toFixed(1)}s (${Math.round(samplesPerSec).toLocaleString('en')} samples/s): ${acc}test loss ${test.loss.toFixed(4)}` +
         (flags.out ? `; history written to ${join(flags.out, 'history.json')}` : '') +
-        (flags.save ? `; model saved to ${flags.save}` : ''),
+        (flags.save ? `; model saved to ${flags.save}` : '') +
+        '\n',
     );
   }
   model.dispose();
