@@ -18,11 +18,17 @@
  *   last epoch only (parameters change during training, so early batches go stale).
  *
  * Before any training step, both estimates are the initial μ = 0, σ² = 1.
+ *
+ * In stateDict the names are PyTorch's: γ and β are 'weight' and 'bias', the running
+ * averages 'running_mean' and 'running_var', and 'num_batches_tracked' counts the training
+ * batches seen (int32 here, int64 in PyTorch). The population sums are descent's own and
+ * are saved with the model (model.json), not in stateDict.
  */
 import { noGrad } from '../autograd/tape.js';
 import { ConfigError, checkPositiveInt } from '../errors.js';
 import { add, div, mul } from '../ops/arithmetic.js';
 import { batchNorm as batchNormOp } from '../ops/normalization.js';
+import { getBackend } from '../backend/registry.js';
 import { ones, zeros } from '../tensor/creation.js';
 import { keep, tidy } from '../tensor/scope.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
@@ -69,6 +75,9 @@ export class BatchNorm extends Layer {
   private varSum!: Tensor;
   /** Training batches summed in meanSum/varSum. */
   populationBatches = 0;
+  /** Training batches seen since creation (PyTorch's num_batches_tracked), a one-element tensor. */
+  numBatchesTracked!: Tensor;
+  private one!: Tensor;
 
   constructor(
     readonly kind: 'batchNorm1d' | 'batchNorm2d',
@@ -105,9 +114,12 @@ export class BatchNorm extends Layer {
   private create(c: number): void {
     const like = { dtype: this.dtype };
     if (this.affine) {
-      this.gamma = this.addParameter('gamma', ones([c], like));
-      this.beta = this.addParameter('beta', zeros([c], like));
+      this.gamma = this.addParameter('gamma', ones([c], like), 'weight');
+      this.beta = this.addParameter('beta', zeros([c], like), 'bias');
     }
+    const countType = getBackend().supports('int32') ? 'int32' : 'float32';
+    this.numBatchesTracked = keep(zeros([], { dtype: countType }));
+    this.one = keep(ones([], { dtype: countType }));
     this.runningMean = keep(zeros([c], like));
     this.runningVar = keep(ones([c], like));
     this.meanSum = keep(zeros([c], like));
@@ -160,6 +172,8 @@ export class BatchNorm extends Layer {
         }),
       );
       this.populationBatches++;
+      const n = this.numBatchesTracked;
+      n.backend.binary('add', n.storage, n.shape, this.one.storage, n.shape, n.storage, n.shape, n.dtype);
       return r.output;
     }
     if (this.inference === 'population' && this.populationBatches > 0) {
@@ -210,10 +224,32 @@ export class BatchNorm extends Layer {
     ];
   }
 
+  protected override needsBuild(): boolean {
+    return true;
+  }
+
+  protected override ownState(): Array<[string, Tensor]> {
+    if (!this.built) return [];
+    return [
+      ...super.ownState(),
+      ['running_mean', this.runningMean],
+      ['running_var', this.runningVar],
+      ['num_batches_tracked', this.numBatchesTracked],
+    ];
+  }
+
   override dispose(): void {
     super.dispose();
     if (this.built)
-      for (const t of [this.runningMean, this.runningVar, this.meanSum, this.varSum]) t.dispose();
+      for (const t of [
+        this.runningMean,
+        this.runningVar,
+        this.meanSum,
+        this.varSum,
+        this.numBatchesTracked,
+        this.one,
+      ])
+        t.dispose();
   }
 
   config(): Record<string, unknown> {

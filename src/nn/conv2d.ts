@@ -76,6 +76,10 @@ export class Conv2d extends WithActivation {
     if (options.inputShape) this.buildFor([1, ...options.inputShape]);
   }
 
+  protected override needsBuild(): boolean {
+    return true;
+  }
+
   override knownInputShape(): number[] | null {
     return this.options.inputShape ? [1, ...this.options.inputShape] : null;
   }

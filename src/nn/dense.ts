@@ -45,6 +45,10 @@ export class Dense extends WithActivation {
     if (this.inFeatures !== undefined) this.buildFor([1, this.inFeatures]);
   }
 
+  protected override needsBuild(): boolean {
+    return true;
+  }
+
   override knownInputShape(): number[] | null {
     return this.inFeatures === undefined ? null : [1, this.inFeatures];
   }

@@ -11,13 +11,24 @@
  * A layer's parameters share one floating-point type, `dtype`: that of the first input it is
  * built on (float64 inputs give a float64 model, for exact gradient checks), or the one
  * given to `buildFor(shape, dtype)`; containers build their children in their own type.
+ *
+ * The weights by name, as PyTorch's `state_dict` (same keys, same layouts):
+ *
+ *   layer.stateDict()               { '0.weight': W, '0.bias': b, '2.running_mean': μ, … }
+ *   layer.loadStateDict(sd)         copies values in; strict: exactly the same keys and shapes
+ *   layer.getWeights() / setWeights([...])   the same tensors as a list (Keras's get_weights)
+ *
+ * A layer's own entries come from `ownState()` (its parameters, under their state names,
+ * then its buffers); a container's children add theirs under `childStates()`'s prefixes
+ * (a sequential numbers them 0, 1, 2 …, by position, as nn.Sequential does).
  */
 import type { DType } from '../backend/contract.js';
 import { cast } from '../ops/arithmetic.js';
+import { zeros } from '../tensor/creation.js';
 import { keep } from '../tensor/scope.js';
-import type { Shape } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { ShapeError } from '../errors.js';
+import { formatShape, sameShape, type Shape } from '../tensor/shape.js';
+import { isTensor, type Tensor } from '../tensor/tensor.js';
+import { ConfigError, ShapeError } from '../errors.js';
 
 export interface ForwardOptions {
   /** Training mode (dropout active, batch statistics in batch norm). Default false. */
@@ -29,6 +40,31 @@ export type FloatDType = 'float32' | 'float64';
 /** The parameter type for an input: float64 stays float64, everything else trains in float32. */
 export function floatTypeOf(dtype: DType): FloatDType {
   return dtype === 'float64' ? 'float64' : 'float32';
+}
+
+export interface LoadStateDictOptions {
+  /** Require exactly the layer's keys (default true, as PyTorch). Shapes must match either way. */
+  strict?: boolean;
+}
+
+/** What a non-strict load skipped (both empty after a strict load). */
+export interface LoadStateDictResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+/** Copies `src`'s values into `dst` in place (same size; the dtype converted). */
+function copyValues(src: Tensor, dst: Tensor): void {
+  if (src.backend === dst.backend) {
+    dst.backend.cast(src.storage, src.dtype, dst.storage, dst.dtype, dst.size);
+    return;
+  }
+  const storage = dst.backend.upload(dst.dtype, src.dataSync());
+  try {
+    dst.backend.cast(storage, dst.dtype, dst.storage, dst.dtype, dst.size);
+  } finally {
+    dst.backend.free(storage);
+  }
 }
 
 export abstract class Layer {
@@ -106,8 +142,11 @@ export abstract class Layer {
     }
   }
 
-  /** Registers a parameter: it requires a gradient and outlives tidy scopes. */
-  protected addParameter(name: string, value: Tensor): Tensor {
+  /**
+   * Registers a parameter: it requires a gradient and outlives tidy scopes. `stateName` is
+   * its key in stateDict when it differs from PyTorch's (batch norm's gamma is 'weight').
+   */
+  protected addParameter(name: string, value: Tensor, stateName = name): Tensor {
     // An initialiser that made another type (a custom one) is cast to the layer's.
     if (value.dtype !== this.dtype) {
       const converted = cast(value, this.dtype);
@@ -118,7 +157,135 @@ export abstract class Layer {
     value.name = `${this.label}.${name}`;
     keep(value);
     this.own.set(name, value);
+    this.stateNames.set(name, stateName);
     return value;
+  }
+
+  private readonly stateNames = new Map<string, string>();
+
+  /** This layer's own stateDict entries: its parameters under their state names (layers with buffers add them). */
+  protected ownState(): Array<[string, Tensor]> {
+    return [...this.own].map(([k, t]) => [this.stateNames.get(k) ?? k, t]);
+  }
+
+  /** The children whose entries stateDict holds, with their key prefixes (default: their names). */
+  protected childStates(): Array<[string, Layer]> {
+    return this.children().map((c) => [c.name || c.kind, c]);
+  }
+
+  /**
+   * Every parameter and buffer by its PyTorch state_dict key ('0.weight', '2.running_var').
+   * The tensors are the layer's own (not copies): read them, do not free them.
+   */
+  stateDict(): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const [key, t] of this.stateEntries()) out[key] = t;
+    return out;
+  }
+
+  /** [key, tensor] in stateDict order; throws, naming the layer, when some layer is not built yet. */
+  private stateEntries(prefix = ''): Array<[string, Tensor]> {
+    if (!this.built && this.needsBuild())
+      throw new ConfigError(
+        `${this.label} (${this.kind}): not built yet, so it has no weights; call the model once or build it ` +
+          'with model.buildFor([1, ...inputShape]) first.',
+      );
+    const list: Array<[string, Tensor]> = this.ownState().map(([k, t]) => [prefix + k, t]);
+    for (const [p, child] of this.childStates()) list.push(...child.stateEntries(`${prefix}${p}.`));
+    return list;
+  }
+
+  /** Whether the layer makes tensors when built (false for those without weights: activations, pooling). */
+  protected needsBuild(): boolean {
+    return false;
+  }
+
+  /**
+   * Copies the values of `sd` (keys as stateDict's) into the layer's tensors, in place.
+   * Strict (the default): the keys must be exactly the layer's; the error lists the missing,
+   * unexpected and mis-shaped keys, as PyTorch's does. Non-strict: only the keys both have
+   * are loaded, and the others are returned. A shape mismatch is an error either way, and
+   * nothing is changed when the load fails.
+   */
+  loadStateDict(sd: Record<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const strict = options.strict ?? true;
+    if (sd === null || typeof sd !== 'object')
+      throw new ConfigError(
+        `${this.label}.loadStateDict: expected an object of tensors by key, got ${String(sd)}.`,
+      );
+    const own = new Map(this.stateEntries());
+    const given = Object.keys(sd);
+    const missingKeys = [...own.keys()].filter((k) => !Object.hasOwn(sd, k));
+    const unexpectedKeys = given.filter((k) => !own.has(k));
+    const problems: string[] = [];
+    if (strict && missingKeys.length > 0)
+      problems.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}.`);
+    if (strict && unexpectedKeys.length > 0)
+      problems.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}.`);
+    for (const k of given) {
+      const t = sd[k];
+      const mine = own.get(k);
+      if (!isTensor(t)) problems.push(`value for ${k} is not a tensor (got ${typeof t}).`);
+      else if (mine && !sameShape(t.shape, mine.shape))
+        problems.push(
+          `size mismatch for ${k}: copying a tensor with shape ${formatShape(t.shape)}, the shape in the current model is ${formatShape(mine.shape)}.`,
+        );
+    }
+    if (problems.length > 0)
+      throw new ConfigError(
+        `Error(s) in loading state_dict for ${this.label} (${this.kind}):\n\t${problems.join('\n\t')}`,
+      );
+    for (const [k, mine] of own) if (Object.hasOwn(sd, k)) copyValues(sd[k], mine);
+    this.afterLoad();
+    return { missingKeys, unexpectedKeys };
+  }
+
+  /** Called after loadStateDict changed this layer's tensors (batch norm re-reads its batch count). */
+  protected afterLoad(): void {
+    for (const child of this.children()) child.afterLoad();
+  }
+
+  /** Copies of the weights, in stateDict's order (Keras's get_weights); the caller frees them. */
+  getWeights(): Tensor[] {
+    return this.stateEntries().map(([, t]) => {
+      const copy = zeros(t.shape, { dtype: t.dtype });
+      copyValues(t, copy);
+      return copy;
+    });
+  }
+
+  /** Sets the weights from a list in getWeights' order: tensors, or flat arrays of the right size. */
+  setWeights(weights: ReadonlyArray<Tensor | ArrayLike<number>>): void {
+    const entries = this.stateEntries();
+    if (!Array.isArray(weights) || weights.length !== entries.length)
+      throw new ConfigError(
+        `${this.label}.setWeights: expected ${entries.length} weights (${entries.map(([k]) => k).join(', ')}), got ${
+          Array.isArray(weights) ? weights.length : String(weights)
+        }.`,
+      );
+    entries.forEach(([key, mine], i) => {
+      const w = weights[i];
+      const ok = isTensor(w) ? sameShape(w.shape, mine.shape) : w != null && w.length === mine.size;
+      if (!ok)
+        throw new ShapeError(
+          `${this.label}.setWeights: weight ${i} (${key}) must be shaped ${formatShape(mine.shape)}, got ${
+            isTensor(w) ? formatShape(w.shape) : `${String(w?.length)} values`
+          }.`,
+        );
+    });
+    entries.forEach(([, mine], i) => {
+      const w = weights[i];
+      if (isTensor(w)) copyValues(w, mine);
+      else {
+        const storage = mine.backend.upload(mine.dtype, w as ArrayLike<number>);
+        try {
+          mine.backend.cast(storage, mine.dtype, mine.storage, mine.dtype, mine.size);
+        } finally {
+          mine.backend.free(storage);
+        }
+      }
+    });
+    this.afterLoad();
   }
 
   /** Sub-layers (for containers). */

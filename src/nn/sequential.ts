@@ -65,6 +65,11 @@ export class Sequential extends Layer {
     return this.layers;
   }
 
+  // In stateDict the children are numbered by position, as in PyTorch's nn.Sequential.
+  protected override childStates(): Array<[string, Layer]> {
+    return this.layers.map((l, i) => [String(i), l]);
+  }
+
   // Parameters of a container are its children's, named by the children.
   override namedParameters(): Array<[string, Tensor]> {
     return this.layers.flatMap((l) => l.namedParameters());
