@@ -25,6 +25,7 @@ import { abs, cast, equal, greater, mul, square, sub } from '../ops/arithmetic.j
 import { matmul } from '../ops/matmul.js';
 import { argmax, mean, sum } from '../ops/reduce.js';
 import { concat, oneHot, reshape, transpose } from '../ops/shape.js';
+import { fromArray } from '../tensor/creation.js';
 import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -162,8 +163,23 @@ export function classificationReport(matrix: readonly (readonly number[])[]): Cl
  */
 export async function confusionMatrix(
   prediction: Tensor,
-  target: Tensor,
+  labels: Tensor | readonly number[],
   options: ClassMetricOptions & { numClasses?: number } = {},
+): Promise<number[][]> {
+  const made = Array.isArray(labels)
+    ? fromArray(Int32Array.from(labels), [labels.length], { dtype: 'int32' })
+    : null;
+  try {
+    return await confusionOf(prediction, made ?? (labels as Tensor), options);
+  } finally {
+    made?.dispose();
+  }
+}
+
+async function confusionOf(
+  prediction: Tensor,
+  target: Tensor,
+  options: ClassMetricOptions & { numClasses?: number },
 ): Promise<number[][]> {
   const n = prediction.shape[0];
   if (target.shape[0] !== n)
