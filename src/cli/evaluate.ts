@@ -15,10 +15,12 @@
  * saved at training time.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, ShapeError } from '../errors.js';
 import * as data from '../data/index.js';
 import { Dataset } from '../data/dataset.js';
 import { loadModelWithInfo, type ModelInfo } from '../io/model-io.js';
+import { latestCheckpoint } from '../io/checkpoint.js';
 import { asLossName, getLoss, type LossFn } from '../losses/index.js';
 import { Model } from '../train/model.js';
 import { Rng, setSeed } from '../tensor/random.js';
@@ -63,6 +65,17 @@ export interface SavedRun {
   seed: number;
   data: SavedDataInfo;
   loss: string;
+}
+
+/**
+ * A checkpoint is a model: a `ckpt-N` folder holds a model.json like a saved model, and a
+ * folder of checkpoints (`--checkpoint-dir`) stands for its newest complete one.
+ */
+export function resolveModelDir(dir: string): string {
+  if (typeof dir !== 'string' || dir === '') throw new ConfigError('expected a model folder.');
+  if (existsSync(join(dir, 'model.json'))) return dir;
+  const newest = existsSync(dir) ? latestCheckpoint(dir) : null;
+  return newest ?? dir;
 }
 
 /** The training record in a model saved by `descent train --save`, checked. */
@@ -249,6 +262,7 @@ export async function runEvaluate(modelDir: string, flags: EvaluateFlags = {}): 
     throw new ConfigError(`--batch-size must be a positive integer, got '${flags.batchSize}'.`);
   if (flags.split !== undefined && flags.split !== 'test' && flags.split !== 'all')
     throw new ConfigError(`--split must be 'test' or 'all', got '${flags.split}'.`);
+  modelDir = resolveModelDir(modelDir);
   const { layer, info } = loadModelWithInfo(modelDir);
   const model = new Model(layer);
   const sets: Dataset[] = [];

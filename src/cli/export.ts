@@ -7,6 +7,7 @@
 import { ConfigError } from '../errors.js';
 import { platform } from '#platform';
 import { loadModelWithInfo } from '../io/model-io.js';
+import { resolveModelDir } from './evaluate.js';
 import { EXPORT_OPSET, exportOnnx } from '../io/onnx/index.js';
 import { decodeOnnxModel } from '../io/onnx/proto.js';
 
@@ -38,6 +39,7 @@ function parseShape(text: string): number[] {
 
 export async function runExport(modelDir: string, flags: ExportFlags): Promise<ExportResult> {
   if (!flags.onnx) throw new ConfigError('descent export: say what to write, e.g. --onnx model.onnx.');
+  modelDir = resolveModelDir(modelDir);
   const { layer, info } = loadModelWithInfo(modelDir);
   try {
     const inputShape = flags.inputShape ? parseShape(flags.inputShape) : info.inputShape?.slice(1);

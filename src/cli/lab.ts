@@ -24,7 +24,7 @@ import { Rng, setSeed } from '../tensor/random.js';
 import { tidy } from '../tensor/scope.js';
 import * as lab from '../lab/index.js';
 import type { DirectionNormalization } from '../lab/landscape.js';
-import { lossOf, savedRun, standardizerOf, type SavedRun } from './evaluate.js';
+import { lossOf, resolveModelDir, savedRun, standardizerOf, type SavedRun } from './evaluate.js';
 import { isImageSet } from './networks.js';
 import { loadData } from './train.js';
 import {
@@ -181,8 +181,9 @@ const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** A saved model and its description, with errors that say what a model folder is. */
 function openSavedModel(dir: string): { layer: Layer; info: ModelInfo } {
-  const expected = `a model folder saved by 'descent train --save DIR' or model.save(): ${MODEL_FILE} and ${WEIGHTS_FILE}`;
+  const expected = `a model folder saved by 'descent train --save DIR' or model.save() (${MODEL_FILE} and ${WEIGHTS_FILE}), or a checkpoint folder`;
   if (!existsSync(dir)) throw new NotFoundError(`${dir} does not exist; expected ${expected}.`);
+  dir = resolveModelDir(dir); // a checkpoint folder, or a folder of them (the newest)
   const isFolder = statSync(dir).isDirectory();
   if (isFolder && !existsSync(join(dir, MODEL_FILE)))
     throw new ConfigError(`${dir} is not a model folder (it has no ${MODEL_FILE}); expected ${expected}.`);

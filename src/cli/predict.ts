@@ -21,7 +21,7 @@ import * as data from '../data/index.js';
 import { fromArray } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Model } from '../train/model.js';
-import { prepareImages, savedRun, standardizerOf, type SavedRun } from './evaluate.js';
+import { prepareImages, resolveModelDir, savedRun, standardizerOf, type SavedRun } from './evaluate.js';
 import { isImageSet } from './networks.js';
 
 export interface PredictFlags {
@@ -129,6 +129,7 @@ export async function runPredict(
     throw new ConfigError(
       'predict: give the input file (a CSV with one row of features per sample; for image models also an IDX file of images).',
     );
+  modelDir = resolveModelDir(modelDir);
   const { layer, info } = loadModelWithInfo(modelDir);
   const model = new Model(layer);
   try {

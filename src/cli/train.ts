@@ -427,6 +427,37 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
       log(`descent: no checkpoint in ${flags.checkpointDir} yet; starting from the beginning`);
     }
   }
+  // What evaluate and predict need to prepare data as in training: in the saved model and in every checkpoint.
+  const standardizer = sets.standardizer
+    ? { mean: Array.from(sets.standardizer.mean), std: Array.from(sets.standardizer.std) }
+    : null;
+  const runRecord = {
+    seed,
+    data: {
+      name: flags.data,
+      testFraction,
+      task: sets.task,
+      numFeatures: sets.numFeatures,
+      numClasses: sets.numClasses,
+      standardizer,
+      ...(imageData
+        ? { dir: (sets as data.ImageSets).dir, channelStandardizer: channelStats(sets as data.ImageSets) }
+        : {}),
+    },
+    training: {
+      loss: lossName,
+      metrics: regression ? [] : ['accuracy'],
+      optimizer: flags.optimizer,
+      lr,
+      batchSize,
+      epochs,
+      hidden,
+      activation: flags.activation,
+      model: modelName,
+      augment: augmentation?.description ?? null,
+    },
+    flags: runFlags,
+  };
   const started = Date.now();
   const history = await model.fit(sets.train, {
     epochs,
@@ -436,7 +467,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     validationSplit,
     diagnose: flags.diagnose === true,
     ...(augmentation ? { augment: (x: Tensor, r: Rng) => augmentation.applyTensor(x, r) } : {}),
-    checkpoint: flags.checkpointDir ? { dir: flags.checkpointDir, metadata: { flags: runFlags } } : undefined,
+    checkpoint: flags.checkpointDir ? { dir: flags.checkpointDir, metadata: runRecord } : undefined,
   });
   const seconds = (Date.now() - started) / 1000;
   const test = await model.evaluate(sets.test);
@@ -461,40 +492,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     ...(history.diagnostics ? { diagnostics: history.diagnostics } : {}),
     losses: history.history.loss,
   };
-  if (flags.save) {
-    const standardizer = sets.standardizer
-      ? { mean: Array.from(sets.standardizer.mean), std: Array.from(sets.standardizer.std) }
-      : null;
-    await model.save(flags.save, {
-      metadata: {
-        seed,
-        data: {
-          name: flags.data,
-          testFraction,
-          task: sets.task,
-          numFeatures: sets.numFeatures,
-          numClasses: sets.numClasses,
-          standardizer,
-          ...(imageData
-            ? { dir: (sets as data.ImageSets).dir, channelStandardizer: channelStats(sets as data.ImageSets) }
-            : {}),
-        },
-        training: {
-          loss: lossName,
-          metrics: regression ? [] : ['accuracy'],
-          optimizer: flags.optimizer,
-          lr,
-          batchSize,
-          epochs,
-          hidden,
-          activation: flags.activation,
-          model: modelName,
-          augment: augmentation?.description ?? null,
-        },
-        flags: runFlags,
-      },
-    });
-  }
+  if (flags.save) await model.save(flags.save, { metadata: runRecord });
   if (flags.out) {
     mkdirSync(flags.out, { recursive: true });
     writeAtomically(

@@ -4,11 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '../../src/autograd/index.js';
 import { runTrain, type TrainFlags } from '../../src/cli/train.js';
+import { runEvaluate } from '../../src/cli/evaluate.js';
+import { runExport } from '../../src/cli/export.js';
+import { listCheckpoints } from '../../src/io/checkpoint.js';
 import { ConfigError } from '../../src/errors.js';
 import { Rng } from '../../src/tensor/random.js';
 import { captured } from '../helpers/stdout.js';
@@ -107,6 +110,28 @@ test('a CSV with float targets trains a regression with --loss mse (and refuses 
       (e: unknown) =>
         e instanceof ConfigError && /float targets \(regression\); use --loss mse/.test((e as Error).message),
     );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a checkpoint is a model: evaluate and export take a ckpt-N folder or the checkpoint directory', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'descent-ckpt-model-'));
+  try {
+    const checkpoints = join(dir, 'ckpt');
+    const trained = await train({ checkpointDir: checkpoints, save: join(dir, 'model'), epochs: '2' });
+    const saved = await captured(() => runEvaluate(join(dir, 'model'), { json: true }));
+    const newest = await captured(() => runEvaluate(checkpoints, { json: true }));
+    assert.equal(newest.value.accuracy, trained.testAccuracy);
+    assert.equal(newest.value.accuracy, saved.value.accuracy);
+    assert.equal(newest.value.loss, saved.value.loss);
+    // The first epoch's checkpoint, by its own folder.
+    const first = listCheckpoints(checkpoints).at(-1)!.path;
+    const early = await captured(() => runEvaluate(first, { json: true }));
+    assert.equal(early.value.samples, saved.value.samples);
+    const onnx = join(dir, 'model.onnx');
+    await captured(() => runExport(checkpoints, { onnx }));
+    assert.ok(existsSync(onnx));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
