@@ -8,6 +8,7 @@ import { Layer } from '../nn/layer.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Dataset } from '../data/dataset.js';
 import { ConfigError } from '../errors.js';
+import { reshape } from '../ops/shape.js';
 import { datasetFrom, inputsFrom, type ArrayInput } from './inputs.js';
 import type { History, Logs } from './callbacks.js';
 import { Model, type CompileOptions, type EvaluateOptions, type FitOptions } from './model.js';
@@ -121,6 +122,16 @@ Layer.prototype.evaluate = async function (
 Layer.prototype.predict = function (this: Layer, x: ArrayInput, options?: EvaluateOptions) {
   const input = inputsFrom('predict', x);
   try {
+    // One sample without its batch dimension (the model knows its input rank): one row out.
+    const known = this.knownInputShape();
+    if (known && input.x.rank === known.length - 1) {
+      const batch = reshape(input.x, [1, ...input.x.shape]);
+      const out = modelOf(this).predict(batch, options);
+      const one = reshape(out, out.shape.slice(1));
+      batch.dispose();
+      if (one !== out) out.dispose();
+      return one;
+    }
     return modelOf(this).predict(input.x, options);
   } finally {
     input.release();

@@ -68,6 +68,13 @@ test('fit, evaluate and predict take plain arrays: integer labels, one-hot rows,
   assert.equal(byLabels.accuracy, byRows.accuracy);
   const p = model.predict(x.slice(0, 2));
   assert.deepEqual(p.shape, [2, 3]);
+  // One sample without its batch dimension: one row of probabilities, the same as in the batch.
+  const sample = fromArray(x[1]);
+  const one = model.predict(sample);
+  sample.dispose();
+  assert.deepEqual(one.shape, [3]);
+  assert.deepEqual(Array.from(one.dataSync()), Array.from(p.dataSync().slice(3, 6)));
+  one.dispose();
   p.dispose();
   // The tensors made from the arrays are freed after each call.
   await model.fit(x, labels, { epochs: 1, batchSize: 10 });
