@@ -1,22 +1,48 @@
 /**
  * `descent export MODEL_DIR --onnx OUT.onnx [--input-shape 1,28,28] [--input-name input]
  * [--output-name output]`: a saved model as an ONNX file (opset 17, symbolic batch dimension)
- * for onnxruntime and every other ONNX consumer. The input shape comes from model.json when
- * the model recorded it. Written atomically.
+ * for onnxruntime and every other ONNX consumer.
+ *
+ * `descent export MODEL_DIR --torch OUT_DIR [--data-dir DIR] [--no-data]`: a saved model as a
+ * PyTorch project to continue training past one machine (io/torch/): model.py,
+ * state_dict.safetensors, train_ddp.py with the training settings model.json records, and
+ * data.safetensors — the data set it was trained on (x_train, y_train, x_test, y_test),
+ * split and standardised exactly as `descent train` did, from the seed and test fraction saved.
+ *
+ * The input shape comes from model.json when the model recorded it. Files are written atomically.
  */
 import { ConfigError } from '../errors.js';
 import { platform } from '#platform';
-import { loadModelWithInfo } from '../io/model-io.js';
-import { resolveModelDir } from './evaluate.js';
+import type { Dataset } from '../data/dataset.js';
+import type { SplitSets } from '../data/sets.js';
+import { loadModelWithInfo, type ModelInfo } from '../io/model-io.js';
 import { EXPORT_OPSET, exportOnnx } from '../io/onnx/index.js';
 import { decodeOnnxModel } from '../io/onnx/proto.js';
+import { encodeSafetensors } from '../io/safetensors-codec.js';
+import { exportTorch, torchTrainingConfig } from '../io/torch/index.js';
+import { setSeed } from '../tensor/random.js';
+import { resolveModelDir, savedRun } from './evaluate.js';
+import { isImageSet } from './networks.js';
+import { loadData } from './train.js';
 
 export interface ExportFlags {
   onnx?: string;
+  torch?: string;
   inputShape?: string;
   inputName?: string;
   outputName?: string;
+  /** --torch: the folder with the image set's IDX files (default: where training read them). */
+  dataDir?: string;
+  /** --torch: false (--no-data) skips data.safetensors. */
+  data?: boolean;
   json?: boolean;
+}
+
+export interface TorchExportResult {
+  dir: string;
+  files: Array<{ name: string; bytes: number }>;
+  data: { name: string; train: number; test: number } | null;
+  commands: string[];
 }
 
 export interface ExportResult {
@@ -37,8 +63,126 @@ function parseShape(text: string): number[] {
   return dims;
 }
 
-export async function runExport(modelDir: string, flags: ExportFlags): Promise<ExportResult> {
-  if (!flags.onnx) throw new ConfigError('descent export: say what to write, e.g. --onnx model.onnx.');
+/** The training data of a model saved by `descent train --save`, split and prepared as in training. */
+function trainingSets(info: ModelInfo, modelDir: string, dataDir: string | undefined): SplitSets {
+  const run = savedRun(info, modelDir);
+  const flags = (info.metadata.flags ?? {}) as { limit?: unknown };
+  const limit = flags.limit === null || flags.limit === undefined ? undefined : Number(flags.limit);
+  const images = isImageSet(run.data.name);
+  if (dataDir !== undefined && !images)
+    throw new ConfigError(`--data-dir applies to image sets; ${modelDir} was trained on ${run.data.name}.`);
+  setSeed(run.seed);
+  const sets = loadData(run.data.name, run.data.testFraction, {
+    dataDir: dataDir ?? (images ? run.data.dir : undefined),
+    limit,
+  });
+  if (sets.numFeatures !== run.data.numFeatures) {
+    sets.train.dispose();
+    sets.test.dispose();
+    throw new ConfigError(
+      `${run.data.name}: has ${sets.numFeatures} features now; the model in ${modelDir} was trained on ${run.data.numFeatures}.`,
+    );
+  }
+  if (limit !== undefined && !images && limit < sets.train.length) {
+    const all = sets.train;
+    sets.train = all.subset(
+      Int32Array.from({ length: limit }, (_, i) => i),
+      all.name,
+    );
+    all.dispose();
+  }
+  return sets;
+}
+
+const tensorOf = (set: Dataset) => [
+  { shape: [...set.x.shape], data: set.x.dataSync() },
+  { shape: [...set.y.shape], data: set.y.dataSync() },
+];
+
+async function runExportTorch(modelDir: string, flags: ExportFlags): Promise<TorchExportResult> {
+  const dir = flags.torch!;
+  modelDir = resolveModelDir(modelDir);
+  const { layer, info } = loadModelWithInfo(modelDir);
+  try {
+    const inputShape = flags.inputShape ? parseShape(flags.inputShape) : info.inputShape?.slice(1);
+    const hasRecord = typeof info.metadata.training === 'object' && info.metadata.training !== null;
+    const training = torchTrainingConfig(info.metadata);
+    let dataBytes: Uint8Array | null = null;
+    let dataInfo: TorchExportResult['data'] = null;
+    if (flags.data !== false && hasRecord) {
+      const sets = trainingSets(info, modelDir, flags.dataDir);
+      try {
+        const [xTrain, yTrain] = tensorOf(sets.train);
+        const [xTest, yTest] = tensorOf(sets.test);
+        dataBytes = encodeSafetensors(
+          [
+            ['x_train', xTrain],
+            ['y_train', yTrain],
+            ['x_test', xTest],
+            ['y_test', yTest],
+          ],
+          { source: `descent export --torch ${modelDir}`, data: sets.name },
+        );
+        dataInfo = { name: sets.name, train: sets.train.length, test: sets.test.length };
+        training.data = 'data.safetensors';
+      } finally {
+        sets.train.dispose();
+        sets.test.dispose();
+      }
+    }
+    const files = await exportTorch(layer, { inputShape, training });
+    platform.makeDir(dir);
+    const written: Array<[string, Uint8Array | string]> = [
+      ['model.py', files['model.py']],
+      ['state_dict.safetensors', files['state_dict.safetensors']],
+      ['train_ddp.py', files['train_ddp.py']],
+      ...(dataBytes ? [['data.safetensors', dataBytes] as [string, Uint8Array]] : []),
+    ];
+    for (const [name, contents] of written) platform.writeFileAtomic(platform.joinPath(dir, name), contents);
+    const trained = platform.joinPath(dir, 'trained.safetensors');
+    const result: TorchExportResult = {
+      dir,
+      files: written.map(([name, c]) => ({
+        name,
+        bytes: typeof c === 'string' ? new TextEncoder().encode(c).length : c.length,
+      })),
+      data: dataInfo,
+      commands: [
+        `cd ${dir} && torchrun --nproc_per_node=2 train_ddp.py --epochs 2${dataBytes ? '' : ' --data DATA.safetensors'}`,
+        `descent import ${trained} --into ${modelDir} OUT_DIR`,
+      ],
+    };
+    if (flags.json) process.stdout.write(JSON.stringify(result) + '\n');
+    else {
+      process.stdout.write(
+        `wrote ${dir}: ${result.files.map((f) => `${f.name} (${f.bytes} bytes)`).join(', ')}` +
+          (dataInfo
+            ? `; data: ${dataInfo.name}, ${dataInfo.train} training and ${dataInfo.test} test samples`
+            : '') +
+          '\n' +
+          (training.notMapped.length > 0 ? training.notMapped.map((n) => `note: ${n}\n`).join('') : '') +
+          `next: ${result.commands.join('\n      ')}\n`,
+      );
+    }
+    return result;
+  } finally {
+    layer.dispose();
+  }
+}
+
+export async function runExport(
+  modelDir: string,
+  flags: { torch: string } & ExportFlags,
+): Promise<TorchExportResult>;
+export async function runExport(modelDir: string, flags: ExportFlags): Promise<ExportResult>;
+export async function runExport(
+  modelDir: string,
+  flags: ExportFlags,
+): Promise<ExportResult | TorchExportResult> {
+  if (flags.onnx && flags.torch) throw new ConfigError('descent export: give one of --onnx and --torch.');
+  if (flags.torch) return runExportTorch(modelDir, flags);
+  if (!flags.onnx)
+    throw new ConfigError('descent export: say what to write, e.g. --onnx model.onnx or --torch torch-dir.');
   modelDir = resolveModelDir(modelDir);
   const { layer, info } = loadModelWithInfo(modelDir);
   try {

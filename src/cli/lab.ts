@@ -38,6 +38,19 @@ import {
   optimizerFigures,
   perceptronFigures,
   kmeansFigures,
+  kmeansSpreadFigures,
+  regressionFigures,
+  minimaFigures,
+  noiseFigures,
+  orderFigures,
+  divergenceFigures,
+  separationFigures,
+  overfittingFigures,
+  ensembleFigures,
+  symmetryFigures,
+  averagingFigures,
+  featuresFigures,
+  hessianFigures,
   renderFigure,
   reportHtml,
   type Figure,
@@ -93,7 +106,7 @@ interface ExperimentResult {
 interface Experiment {
   title: string;
   intro: string;
-  run(settings: Settings): ExperimentResult;
+  run(settings: Settings): ExperimentResult | Promise<ExperimentResult>;
 }
 
 function list(text: string | undefined): string[] | undefined {
@@ -141,6 +154,23 @@ function withData<T>(s: Settings, run: (sets: SplitSets) => T): T {
       );
     }
     return run(sets);
+  } finally {
+    sets.train.dispose();
+    sets.test.dispose();
+  }
+}
+
+/** withData for an asynchronous experiment: the data are freed once its promise settles. */
+async function withDataAsync<T>(s: Settings, run: (sets: SplitSets) => Promise<T>): Promise<T> {
+  const name = s.data ?? 'digits';
+  const sets = labData(name, s.seed);
+  try {
+    if (sets.task !== 'classification') {
+      throw new ConfigError(
+        `--data ${name}: the lab's network experiments need a classification data set (digits, xor, spirals, moons, circles or a CSV file).`,
+      );
+    }
+    return await run(sets);
   } finally {
     sets.train.dispose();
     sets.test.dispose();
@@ -517,10 +547,14 @@ const experiments: Record<string, Experiment> = {
   },
   kmeans: {
     title: 'K-means by batch and stochastic updates',
-    intro: 'One cost, two ways down: Lloyd’s batch step against online (SGD) updates, from the same start.',
+    intro:
+      'One cost, three ways down: Lloyd’s batch step, online (SGD) updates and mini-batch K-means, from the same start — and the spread of the final cost over many starts.',
     run(s) {
-      const study = lab.kmeansStudy({ seed: s.seed, passes: s.epochs ?? 10 });
-      return { figures: kmeansFigures(study), data: study };
+      const study = lab.kmeansStudy({ seed: s.seed, passes: s.epochs ?? 10, seeds: s.quick ? 6 : 20 });
+      return {
+        figures: [...kmeansFigures(study), ...(study.spread ? kmeansSpreadFigures(study.spread) : [])],
+        data: study,
+      };
     },
   },
   lrfind: {
@@ -531,6 +565,185 @@ const experiments: Record<string, Experiment> = {
         lab.lrFind({ data, hidden: s.hidden, seed: s.seed, steps: s.steps ?? (s.quick ? 80 : 200) }),
       );
       return { figures: lrFindFigures(result), data: result };
+    },
+  },
+  regression: {
+    title: 'The worked linear-regression example',
+    intro:
+      'The lectures’ first picture: the cost J(θ₁) of a one-parameter fit with its table, and gradient descent on the contours of J(θ₀, θ₁).',
+    run(s) {
+      const study = lab.linearRegressionStudy({
+        seed: s.seed,
+        steps: s.steps,
+        points: s.points ?? (s.quick ? 41 : 121),
+      });
+      return { figures: regressionFigures(study), data: study };
+    },
+  },
+  minima: {
+    title: 'Local minima and starting points',
+    intro:
+      'Gradient descent ends in the minimum whose basin it starts in: many starts on losses with several minima, momentum and a large step escaping a shallow one, and the spread of a small network’s final loss over seeds.',
+    run(s) {
+      const study = lab.localMinimaStudy({
+        seed: s.seed,
+        steps: s.steps,
+        epochs: s.epochs ?? (s.quick ? 60 : undefined),
+        seeds: s.quick ? 6 : undefined,
+        points: s.points ?? (s.quick ? 41 : 121),
+      });
+      return { figures: minimaFigures(study), data: study };
+    },
+  },
+  noise: {
+    title: 'How noisy is a mini-batch gradient?',
+    intro:
+      'The variance of the mini-batch gradient and loss against the batch size, measured on a network with the 1/b line the slides derive, and the spread of an error rate measured on N samples.',
+    run(s) {
+      const study = withData(s, (data) =>
+        lab.gradientNoise({
+          data,
+          seed: s.seed,
+          hidden: s.hidden,
+          draws: s.quick ? 20 : undefined,
+          trainEpochs: s.epochs,
+        }),
+      );
+      return { figures: noiseFigures(study), data: study };
+    },
+  },
+  order: {
+    title: 'Why the order of presentation matters',
+    intro:
+      'SGD with the samples in a fixed order, sorted by class, against reshuffling every epoch: the fixed order settles into a cycle one epoch long.',
+    run(s) {
+      const study = lab.orderStudy({ seed: s.seed, epochs: s.epochs ?? (s.quick ? 12 : undefined) });
+      return { figures: orderFigures(study), data: study };
+    },
+  },
+  divergence: {
+    title: 'Choosing the divergence: L2 against cross-entropy',
+    intro:
+      'The error surface of one sigmoid unit under L2 and under cross-entropy, and the same network trained under each from ordinary and from saturating initial weights.',
+    run(s) {
+      const study = withData(s, (data) =>
+        lab.divergenceStudy({
+          data,
+          seed: s.seed,
+          epochs: s.epochs ?? (s.quick ? 2 : undefined),
+          points: s.points ?? (s.quick ? 31 : undefined),
+        }),
+      );
+      return { figures: divergenceFigures(study), data: study };
+    },
+  },
+  separation: {
+    title: 'When backprop with MSE fails',
+    intro:
+      'A linearly separable set that the perceptron rule separates and a sigmoid unit trained on the squared error does not (Brady, Raghavan & Slawny, 1989).',
+    run(s) {
+      const study = lab.mseSeparationStudy({ seed: s.seed, epochs: s.epochs ?? (s.quick ? 60 : undefined) });
+      return { figures: separationFigures(study), data: study };
+    },
+  },
+  overfitting: {
+    title: 'Overfitting, weight constraints and early stopping',
+    intro:
+      'A large network fitted to a dozen noisy samples: training against validation error, the effect of the L2 weight λ on the fitted function and the two curves, and where early stopping would stop.',
+    run(s) {
+      const study = lab.overfittingStudy({
+        seed: s.seed,
+        epochs: s.epochs ?? (s.quick ? 150 : undefined),
+        hidden: s.hidden,
+        patience: s.quick ? 30 : undefined,
+      });
+      return { figures: overfittingFigures(study), data: study };
+    },
+  },
+  ensemble: {
+    title: 'Dropout as an ensemble',
+    intro:
+      'One network, one with dropout, and a bagged ensemble of networks trained on bootstrap samples, at an equal training budget, over several seeds (each a train.Model trained with fit).',
+    async run(s) {
+      const study = await withDataAsync(s, (data) =>
+        lab.ensembleStudy({
+          data,
+          epochs: s.epochs ?? (s.quick ? 10 : undefined),
+          seeds: s.quick ? [s.seed, s.seed + 1] : Array.from({ length: 5 }, (_, i) => s.seed + i),
+          trainSamples: s.samples,
+        }),
+      );
+      return { figures: ensembleFigures(study), data: study };
+    },
+  },
+  symmetry: {
+    title: 'Symmetry and initialisation',
+    intro:
+      'Hidden units that start with identical weights stay identical under gradient descent; random initialisation breaks the symmetry.',
+    run(s) {
+      const study = withData(s, (data) =>
+        lab.symmetryStudy({ data, seed: s.seed, epochs: s.epochs ?? (s.quick ? 2 : undefined) }),
+      );
+      return { figures: symmetryFigures(study), data: study };
+    },
+  },
+  averaging: {
+    title: 'Iterate averaging',
+    intro:
+      'Constant-step SGD on a noisy convex problem with and without averaging of the iterates: the distance to the optimum against steps.',
+    run(s) {
+      const study = lab.averagingStudy({
+        epochs: s.epochs ?? (s.quick ? 4 : undefined),
+        seeds: Array.from({ length: s.quick ? 2 : 5 }, (_, i) => s.seed + i),
+      });
+      return { figures: averagingFigures(study), data: study };
+    },
+  },
+  features: {
+    title: 'What a convolutional network learns',
+    intro:
+      'The first layer’s filters and the feature maps of a trained LeNet, as images (the bundled digits by default; --data fashion-mnist or mnist with --data-dir for the real thing).',
+    run(s) {
+      const name = s.data ?? 'digits';
+      let images: lab.ImageData;
+      if (name === 'digits') images = lab.digitImages(s.seed);
+      else if (isImageSet(name)) {
+        const sets = dataSets.loadImageSet(name, {
+          dir: s.dataDir,
+          trainLimit: s.samples ?? (s.quick ? 500 : 3000),
+          testLimit: 1000,
+        });
+        images = { ...sets, name: `${name}` };
+      } else
+        throw new ConfigError(
+          `--data ${name}: the features experiment needs images: digits, ${dataSets.imageSetNames.join(' or ')}.`,
+        );
+      try {
+        const study = lab.featuresStudy({
+          data: images,
+          seed: s.seed,
+          epochs: s.epochs ?? (s.quick ? 3 : name === 'digits' ? undefined : 4),
+        });
+        return { figures: featuresFigures(study), data: study };
+      } finally {
+        images.train.dispose();
+        images.test.dispose();
+      }
+    },
+  },
+  hessian: {
+    title: 'Second order, checked',
+    intro:
+      'The Hessian’s extreme eigenvalues at the end of a run, by power iteration on Hessian-vector products, at a minimum and at a saddle; why Newton’s method is drawn to the saddle; and the cost of a Newton step against the number of parameters.',
+    run(s) {
+      const study = lab.hessianStudy({
+        seed: s.seed,
+        gdSteps: s.steps ?? (s.quick ? 800 : undefined),
+        iterations: s.quick ? 60 : undefined,
+        costSizes: s.quick ? [2, 4, 8, 16, 32, 64] : undefined,
+        points: s.points,
+      });
+      return { figures: hessianFigures(study), data: study };
     },
   },
 };
@@ -567,7 +780,7 @@ function log(line: string): void {
 async function runOne(name: string, settings: Settings, out: string, json: boolean): Promise<ReportSection> {
   const experiment = experiments[name];
   const started = performance.now();
-  const result = experiment.run(settings);
+  const result = await experiment.run(settings);
   const figures: ReportFigure[] = [];
   for (const figure of result.figures) {
     const rendered = await renderFigure(figure);
@@ -659,25 +872,41 @@ export function registerLab(program: Command): void {
     .option('--seed <n>', 'seed for data splits, initial weights and shuffling', '1')
     .option('--optimizers <names>', 'optimizers: a comma-separated subset of the registered optimisers')
     .option('--functions <names>', `optimizers: a subset of ${lab.testFunctionNames.join(', ')}`)
-    .option('--steps <n>', 'optimizers/gradients/lrfind/approx: number of steps')
-    .option('--epochs <n>', 'lr/batch/landscape/perceptron: number of epochs')
+    .option(
+      '--steps <n>',
+      'optimizers/gradients/lrfind/approx/regression/minima/hessian: number of (gradient-descent) steps',
+    )
+    .option(
+      '--epochs <n>',
+      'lr/batch/landscape/perceptron/kmeans (passes)/minima/noise/order/divergence/separation/overfitting/ensemble/symmetry/averaging/features: number of epochs',
+    )
     .option(
       '--data <name|file.csv>',
-      'lr/gradients/batch/landscape/lrfind: digits | xor | spirals | moons | circles | a CSV file (default digits; for landscape MODEL_DIR, the data it was trained on, or fashion-mnist | mnist)',
+      'lr/gradients/batch/landscape/lrfind/noise/divergence/ensemble/symmetry: digits | xor | spirals | moons | circles | a CSV file (default digits; for landscape MODEL_DIR, the data it was trained on, or fashion-mnist | mnist; features: digits | fashion-mnist | mnist)',
     )
-    .option('--hidden <sizes>', 'lr/batch/landscape/lrfind: hidden layer sizes, comma-separated (e.g. 64,32)')
-    .option('--points <n>', 'landscape: grid points per axis (default 31; 21 for a saved model)')
+    .option(
+      '--hidden <sizes>',
+      'lr/batch/landscape/lrfind/noise/overfitting: hidden layer sizes, comma-separated (e.g. 64,32)',
+    )
+    .option(
+      '--points <n>',
+      'landscape/regression/minima/divergence/hessian: grid points per axis (landscape default 31; 21 for a saved model)',
+    )
     .option(
       '--samples <n>',
-      'landscape: samples the loss is computed on (default 600; for a saved model 500, or 128 images)',
+      'landscape: samples the loss is computed on (default 600; for a saved model 500, or 128 images); ensemble: training samples (400); features: training images of fashion-mnist | mnist (3000)',
     )
     .option('--normalization <kind>', 'landscape: direction normalisation, filter | layer | none', 'filter')
     .option(
       '--data-dir <dir>',
-      'landscape MODEL_DIR: the folder with the IDX files of fashion-mnist or mnist',
+      'landscape MODEL_DIR and features: the folder with the IDX files of fashion-mnist or mnist',
     )
     .option('--json', 'also write the numbers behind the figures as <experiment>.json')
     .option('--backend <name>', 'cpu | wasm | auto')
+    .addHelpText(
+      'after',
+      `\nExperiments:\n${labExperimentNames.map((n) => `  ${n.padEnd(12)} ${experiments[n].title}`).join('\n')}\n  ${'all'.padEnd(12)} every experiment above, in one report.html`,
+    )
     .action(async (experiment: string, model: string | undefined, flags: LabFlags) => {
       await runLab(experiment, flags, model);
     });

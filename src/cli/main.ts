@@ -195,10 +195,20 @@ program
 program
   .command('export')
   .description(
-    'Write a saved model for other tools: an ONNX file (opset 17, symbolic batch dimension) for onnxruntime and friends.',
+    'Write a saved model for other tools: an ONNX file (opset 17, symbolic batch dimension) for onnxruntime and friends, ' +
+      'or a PyTorch folder (model.py, state_dict.safetensors, train_ddp.py, data.safetensors) to train on with torchrun.',
   )
   .argument('<model-dir>', 'a folder written by descent train --save or model.save()')
   .option('--onnx <file>', 'write the model as an ONNX file')
+  .option(
+    '--torch <out-dir>',
+    'write the model as a PyTorch nn.Module with its state_dict and a DistributedDataParallel trainer',
+  )
+  .option(
+    '--data-dir <dir>',
+    '--torch: the folder with the image set the model was trained on (default: the one training read)',
+  )
+  .option('--no-data', '--torch: do not write data.safetensors (train_ddp.py then needs --data)')
   .option('--input-shape <dims>', "one sample's shape, e.g. 1,28,28 (default: the shape model.json records)")
   .option('--input-name <name>', "the ONNX graph input's name", 'input')
   .option('--output-name <name>', "the ONNX graph output's name", 'output')
@@ -209,16 +219,35 @@ program
 
 program
   .command('import')
-  .description('Turn an ONNX model into a descent model folder, to evaluate, predict or fine-tune.')
-  .argument('<model.onnx>', 'an ONNX file (its data inside it, not in external files)')
+  .description(
+    'Turn an ONNX model into a descent model folder, to evaluate, predict or fine-tune; or read a PyTorch state_dict ' +
+      "(STATE.safetensors, e.g. train_ddp.py's trained.safetensors) --into the model folder it was exported from.",
+  )
+  .argument(
+    '<source>',
+    'an ONNX file (its data inside it, not in external files), or a state_dict .safetensors with --into',
+  )
   .argument('<out-dir>', 'the folder to write (model.json + weights.safetensors)')
-  .option('--name <name>', "the layer's name (its parameters are saved as <name>.<initializer>)", 'onnx')
+  .option(
+    '--name <name>',
+    "ONNX: the layer's name (its parameters are saved as <name>.<initializer>)",
+    'onnx',
+  )
+  .option(
+    '--into <model-dir>',
+    'state_dict: the model folder whose architecture (and training record) it fills',
+  )
+  .option(
+    '--no-strict',
+    'state_dict: ignore keys the model lacks and keep its values for keys the file lacks',
+  )
   .option('--json', 'print one JSON object')
   .action(async (source: string, outDir: string, flags: ImportFlags) => {
     await runImport(source, outDir, flags);
   });
 
 (await import('./lab.js')).registerLab(program);
+(await import('./playground.js')).registerPlayground(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

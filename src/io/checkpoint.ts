@@ -2,42 +2,33 @@
  * Checkpoints: everything needed to continue a training run as if it had never stopped.
  *
  *   <dir>/ckpt-<step>/
- *     model.json, weights.safetensors   the model, as saveModel writes it
- *     optimizer.safetensors             every tensor of the optimiser state (velocities, moments…)
- *     callbacks.safetensors             the callbacks' tensors (early stopping's best weights), when any
- *     checkpoint.json                   epoch and step, history, RNG states, the optimiser
- *                                       state's structure (numbers such as step counts, and
- *                                       which tensor goes where) and learning-rate scale, the
- *                                       callbacks' states (best values, epochs waited…),
- *                                       metadata, and the size and SHA-256 of every other file
+ *     model.json, weights.safetensors   the model, as saveModel writes it (a checkpoint is a model)
+ *     state.safetensors                 the tensors of the other parts' states, when any
+ *     checkpoint.json                   epoch and step, the other parts' stateDicts (optimiser,
+ *                                       generators, history, callbacks…) with their tensors as
+ *                                       { $tensor: i } (see state-codec.ts), metadata, and the
+ *                                       size and SHA-256 of every other file
  *
- * A checkpoint is written into a temporary folder (`.tmp-ckpt-<step>-<pid>-<random>`), every
- * file is fsynced, and the folder is renamed into place: after a crash or a kill -9 a
- * `ckpt-<step>` folder is either complete or absent. `latestCheckpoint` also verifies the
- * sizes and hashes, so a checkpoint damaged later (a disk error, a hand edit) is skipped
- * rather than loaded. Only the last `keep` (default 3) are kept; old ones are renamed away
- * before they are deleted, so no half-deleted checkpoint keeps a valid name.
+ * The parts are any objects with stateDict()/loadStateDict() (tensor/state.ts), by key; this
+ * file only serialises them. A checkpoint is written into a temporary folder
+ * (`.tmp-ckpt-<step>-<pid>-<random>`), every file is fsynced, and the folder is renamed into
+ * place: after a crash or a kill -9 a `ckpt-<step>` folder is either complete or absent.
+ * `latestCheckpoint` also verifies the sizes and hashes, so a checkpoint damaged later (a disk
+ * error, a hand edit) is skipped rather than loaded. Only the last `keep` (default 3) are
+ * kept; old ones are renamed away before they are deleted, so no half-deleted checkpoint keeps
+ * a valid name.
  *
  * One training run per checkpoint folder: temporary folders left by dead processes are
  * removed by the next save.
  */
 import { platform } from '#platform';
+import type { DType, TypedArray } from '../backend/contract.js';
 import { TEMP_PREFIX } from '../platform/contract.js';
 import { ConfigError, DescentError, FormatError } from '../errors.js';
 import type { Layer } from '../nn/layer.js';
-import { Optimizer } from '../optim/optimizer.js';
-import { stateTensors, type OptState } from '../optim/transform.js';
-import { fromArray } from '../tensor/creation.js';
-import { dispose, keep } from '../tensor/scope.js';
-import { isTensor, type Tensor } from '../tensor/tensor.js';
-import {
-  decodeNumber,
-  describe,
-  descentVersion,
-  encodeNumber,
-  isPlainObject,
-  parseJsonBytes,
-} from './json.js';
+import { dispose } from '../tensor/scope.js';
+import type { StateDict, Stateful } from '../tensor/state.js';
+import { describe, descentVersion, isPlainObject, parseJsonBytes } from './json.js';
 import {
   decodeModel,
   encodeModel,
@@ -48,82 +39,39 @@ import {
   WEIGHTS_FILE,
 } from './model-io.js';
 import { ConfigReader, layerEntry } from './layers.js';
-import {
-  decodeSafetensors,
-  encodeSafetensors,
-  type SafetensorsContents,
-  type TensorRecord,
-} from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { decodeStates, encodeStates } from './state-codec.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
-export const OPTIMIZER_FILE = 'optimizer.safetensors';
-export const CALLBACKS_FILE = 'callbacks.safetensors';
+export const STATE_FILE = 'state.safetensors';
 export const CHECKPOINT_FORMAT = 'descent-checkpoint';
-/** 2 added the optimiser's lrScale and the callbacks' states; version 1 is still read. */
-export const CHECKPOINT_FORMAT_VERSION = 2;
+/** 3: every part of the run as a stateDict. Versions 1 and 2 (per-part field lists) are refused by name. */
+export const CHECKPOINT_FORMAT_VERSION = 3;
 const CHECKPOINT_NAME = /^ckpt-(\d+)$/;
-
-/** Per-epoch values, as Model.fit returns them. */
-export interface CheckpointHistory {
-  epochs: number[];
-  history: Record<string, number[]>;
-}
-
-/** The generators' states (Rng.getState()): the shuffling one and the global one. */
-export interface RngStates {
-  shuffle?: number[];
-  global?: number[];
-}
-
-/**
- * The state of one part of a run that is not the model or the optimiser (a callback's best
- * value, epochs waited, best weights), as it is handed to saveCheckpoint: JSON values
- * (NaN and ±Infinity allowed) and tensors, which are read, not kept or freed.
- */
-export interface SavedState {
-  values: Record<string, unknown>;
-  tensors?: Record<string, Tensor>;
-}
-
-/** A SavedState as loadCheckpoint gives it back: the values, and the tensors' contents. */
-export interface RestoredState {
-  values: Record<string, unknown>;
-  tensors: Record<string, TensorRecord>;
-}
+const EMPTY_FILE = { tensors: new Map(), metadata: {} };
 
 export interface SaveCheckpointOptions {
   /** The network. */
   model: Layer;
-  optimizer?: Optimizer | null;
+  /** The other parts of the run, by key: optimiser, generators, history, callbacks… */
+  parts?: Record<string, Stateful>;
   /** Completed epochs. */
   epoch: number;
   /** Completed steps (mini-batches); names the folder, ckpt-<step>. */
   step: number;
-  history?: CheckpointHistory;
-  rng?: RngStates;
   /** Keep this many newest checkpoints (default 3). */
   keep?: number;
   metadata?: Record<string, unknown>;
-  /** The callbacks' states, by key (see train/callbacks.ts, saveCallbackStates). */
-  callbacks?: Record<string, SavedState>;
-}
-
-/** A callback's state in checkpoint.json: its values, and its tensors' indices in callbacks.safetensors. */
-export interface SavedStateEntry {
-  values: Record<string, unknown>;
-  tensors: Record<string, number>;
 }
 
 export interface CheckpointInfo {
   descentVersion: string;
   epoch: number;
   step: number;
-  history: CheckpointHistory;
-  rng: RngStates;
-  /** The optimiser's step count, state structure and learning-rate scale (1 in version 1 checkpoints). */
-  optimizer: { steps: number; state: unknown; file: string; lrScale: number } | null;
-  /** The callbacks' states by key; null in checkpoints from before they were saved (version 1). */
-  callbacks: Record<string, SavedStateEntry> | null;
+  /** The per-epoch history, when the run saved one (its 'history' part), for showing. */
+  history: { epochs: number[]; history: Record<string, number[]> };
+  /** The parts' states as checkpoint.json holds them (tensors as { $tensor: i }). */
+  states: Record<string, unknown>;
   files: Record<string, { bytes: number; sha256: string }>;
   metadata: Record<string, unknown>;
 }
@@ -133,8 +81,6 @@ export interface LoadedCheckpoint extends CheckpointInfo {
   path: string;
   /** The model: the one passed in (now holding the saved weights) or one rebuilt from the checkpoint. */
   model: Layer;
-  /** The callbacks' states with their tensors' contents; null when the checkpoint has none (version 1). */
-  callbackStates: Record<string, RestoredState> | null;
 }
 
 function checkInt(where: string, name: string, value: unknown, min = 0): number {
@@ -142,242 +88,6 @@ function checkInt(where: string, name: string, value: unknown, min = 0): number 
     throw new ConfigError(`${where}: ${name} must be an integer ≥ ${min}, got ${describe(value)}.`);
   }
   return value;
-}
-
-// ---- the optimiser state's structure -----------------------------------------------------
-
-/** The state as JSON: tensors become { $tensor: i } (i-th tensor of optimizer.safetensors). */
-function encodeState(state: OptState, tensors: Tensor[]): unknown {
-  if (state === null || typeof state === 'boolean') return state;
-  if (typeof state === 'number') return Number.isFinite(state) ? state : { $number: String(state) };
-  if (isTensor(state)) return { $tensor: tensors.push(state) - 1 };
-  if (Array.isArray(state)) return state.map((s: OptState) => encodeState(s, tensors));
-  const entries = Object.entries(state as Record<string, OptState>).map(([k, v]) => [
-    k,
-    encodeState(v, tensors),
-  ]);
-  const object = Object.fromEntries(entries) as Record<string, unknown>;
-  return Object.keys(object).some((k) => k.startsWith('$')) ? { $object: object } : object;
-}
-
-/**
- * The state from its JSON and tensors, checked against the optimiser's own (fresh) state:
- * the same structure, the same tensor shapes — otherwise the checkpoint was made with
- * another optimiser and loading it would silently train something else.
- */
-function decodeState(
-  skeleton: unknown,
-  current: OptState,
-  file: SafetensorsContents,
-  path: string,
-  source: string,
-  made: Tensor[],
-): OptState {
-  const mismatch = (expected: string): never => {
-    throw new FormatError(
-      `${source}: optimizer state at ${path}: the checkpoint holds ${describe(skeleton)}, the optimiser has ${expected} ` +
-        '(was the checkpoint made with a different optimiser or model?).',
-    );
-  };
-  if (current === null) return skeleton === null ? null : mismatch('null');
-  if (typeof current === 'boolean') return typeof skeleton === 'boolean' ? skeleton : mismatch('a boolean');
-  if (typeof current === 'number') {
-    if (typeof skeleton === 'number') return skeleton;
-    if (isPlainObject(skeleton) && typeof skeleton.$number === 'string') {
-      const n = decodeNumber(skeleton.$number);
-      if (n !== undefined) return n;
-    }
-    return mismatch('a number');
-  }
-  if (isTensor(current)) {
-    const index = isPlainObject(skeleton) ? skeleton.$tensor : undefined;
-    if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0)
-      return mismatch(`a tensor [${current.shape.join(', ')}]`);
-    const saved = file.tensors.get(`state.${index}`);
-    if (!saved)
-      throw new FormatError(
-        `${source}: optimizer state at ${path} refers to tensor 'state.${index}', which ${OPTIMIZER_FILE} does not hold.`,
-      );
-    if (saved.shape.length !== current.shape.length || saved.shape.some((d, i) => d !== current.shape[i])) {
-      throw new FormatError(
-        `${source}: optimizer state at ${path}: tensor 'state.${index}' has shape [${saved.shape.join(', ')}], the optimiser expects [${current.shape.join(', ')}].`,
-      );
-    }
-    const t = keep(fromArray(saved.data, saved.shape, { dtype: current.dtype }));
-    made.push(t);
-    return t;
-  }
-  if (Array.isArray(current)) {
-    if (!Array.isArray(skeleton) || skeleton.length !== current.length)
-      return mismatch(`a list of ${current.length}`);
-    return current.map((c: OptState, i: number) =>
-      decodeState(skeleton[i], c, file, `${path}[${i}]`, source, made),
-    );
-  }
-  const object = current as Record<string, OptState>;
-  let body = skeleton;
-  if (isPlainObject(body) && Object.keys(body).length === 1 && isPlainObject(body.$object))
-    body = body.$object;
-  const keys = Object.keys(object);
-  if (
-    !isPlainObject(body) ||
-    Object.keys(body).length !== keys.length ||
-    !keys.every((k) => Object.hasOwn(body as object, k))
-  ) {
-    return mismatch(`an object with keys ${keys.join(', ') || '(none)'}`);
-  }
-  const out: Record<string, OptState> = {};
-  for (const k of keys)
-    out[k] = decodeState((body as Record<string, unknown>)[k], object[k], file, `${path}.${k}`, source, made);
-  return out;
-}
-
-/** Replaces an optimiser's state (its tensors kept, the old ones freed). */
-function setOptimizerState(optimizer: Optimizer, state: OptState, steps: number): void {
-  const old = optimizer.state;
-  const target = optimizer as unknown as { setState?: (s: OptState) => void };
-  if (typeof target.setState === 'function') {
-    target.setState(state);
-  } else {
-    // Until Optimizer has a public setter, its private field — checked, so a rename cannot fail silently.
-    Reflect.set(optimizer, 'stateValue', state);
-    if (optimizer.state !== state)
-      throw new DescentError('loadCheckpoint: cannot set the optimiser state (Optimizer internals changed).');
-    const fresh = new Set(stateTensors(state));
-    dispose(stateTensors(old).filter((t) => !fresh.has(t)));
-  }
-  optimizer.steps = steps;
-}
-
-// ---- callback states ---------------------------------------------------------------------
-
-/** JSON values with NaN and ±Infinity as { $number } (and objects with $-keys wrapped in { $object }). */
-function encodeValue(value: unknown, path: string): unknown {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : { $number: String(value) };
-  if (Array.isArray(value)) return value.map((v, i) => encodeValue(v, `${path}[${i}]`));
-  if (isPlainObject(value)) {
-    const object = Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, encodeValue(v, `${path}.${k}`)]),
-    );
-    return Object.keys(object).some((k) => k.startsWith('$')) ? { $object: object } : object;
-  }
-  throw new ConfigError(
-    `saveCheckpoint: callback state ${path} is ${describe(value)} (${typeof value}); expected JSON values (tensors go in 'tensors').`,
-  );
-}
-
-function decodeValue(value: unknown, path: string, source: string): unknown {
-  if (Array.isArray(value)) return value.map((v, i) => decodeValue(v, `${path}[${i}]`, source));
-  if (!isPlainObject(value)) return value;
-  const keys = Object.keys(value);
-  if (keys.length === 1 && keys[0] === '$number') {
-    const n = decodeNumber(value.$number);
-    if (n === undefined)
-      throw new FormatError(
-        `${source}: ${path}: expected 'NaN', 'Infinity' or '-Infinity', got ${describe(value.$number)}.`,
-      );
-    return n;
-  }
-  const body =
-    keys.length === 1 && keys[0] === '$object' && isPlainObject(value.$object) ? value.$object : value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(body))
-    Object.defineProperty(out, k, {
-      value: decodeValue(v, `${path}.${k}`, source),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  return out;
-}
-
-/** The callbacks' states as checkpoint.json holds them, and their tensors in file order. */
-function encodeCallbackStates(states: Record<string, SavedState>): {
-  entries: Record<string, SavedStateEntry>;
-  tensors: Tensor[];
-} {
-  const tensors: Tensor[] = [];
-  const entries: Record<string, SavedStateEntry> = {};
-  for (const [key, state] of Object.entries(states)) {
-    if (!isPlainObject(state) || !isPlainObject(state.values))
-      throw new ConfigError(
-        `saveCheckpoint: the state of callback '${key}' must be { values: {...}, tensors?: {...} }.`,
-      );
-    const indices: Record<string, number> = {};
-    for (const [name, t] of Object.entries(state.tensors ?? {})) {
-      if (!isTensor(t))
-        throw new ConfigError(`saveCheckpoint: callback '${key}' tensor '${name}' is not a tensor.`);
-      indices[name] = tensors.push(t) - 1;
-    }
-    entries[key] = {
-      values: encodeValue(state.values, `callbacks['${key}'].values`) as Record<string, unknown>,
-      tensors: indices,
-    };
-  }
-  return { entries, tensors };
-}
-
-function parseCallbackEntries(value: unknown, source: string): Record<string, SavedStateEntry> {
-  const fail = (path: string, expected: string, got: unknown): never => {
-    throw new FormatError(`${source}: ${path}: expected ${expected}, got ${describe(got)}.`);
-  };
-  if (!isPlainObject(value)) return fail('callbacks', 'an object of callback states', value);
-  const out: Record<string, SavedStateEntry> = {};
-  for (const [key, entry] of Object.entries(value)) {
-    const path = `callbacks['${key}']`;
-    if (!isPlainObject(entry) || !isPlainObject(entry.values))
-      fail(path, '{ values: {...}, tensors: {...} }', entry);
-    const e = entry as { values: Record<string, unknown>; tensors?: unknown };
-    const tensors = e.tensors ?? {};
-    if (!isPlainObject(tensors)) fail(`${path}.tensors`, 'an object of tensor indices', tensors);
-    for (const [name, i] of Object.entries(tensors as Record<string, unknown>))
-      if (!(Number.isSafeInteger(i) && (i as number) >= 0))
-        fail(`${path}.tensors['${name}']`, 'a tensor index (an integer ≥ 0)', i);
-    Object.defineProperty(out, key, {
-      value: { values: e.values, tensors: tensors as Record<string, number> },
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
-  return out;
-}
-
-/** The callbacks' values decoded and their tensors taken from callbacks.safetensors. */
-function restoreCallbackStates(
-  entries: Record<string, SavedStateEntry>,
-  file: Uint8Array | undefined,
-  path: string,
-): Record<string, RestoredState> {
-  const source = platform.joinPath(path, CALLBACKS_FILE);
-  const contents = file ? decodeSafetensors(file, source) : null;
-  const used = new Set<string>();
-  // Built with fromEntries: keys from the file ('__proto__' included) become own properties.
-  const out: Array<[string, RestoredState]> = [];
-  for (const [key, entry] of Object.entries(entries)) {
-    const tensors: Array<[string, TensorRecord]> = [];
-    for (const [name, index] of Object.entries(entry.tensors)) {
-      const record = contents?.tensors.get(`state.${index}`);
-      if (!record)
-        throw new FormatError(
-          `${platform.joinPath(path, CHECKPOINT_FILE)}: callback '${key}' refers to tensor 'state.${index}' (${name}), which ${file ? CALLBACKS_FILE : 'the checkpoint (it has no ' + CALLBACKS_FILE + ')'} does not hold.`,
-        );
-      used.add(`state.${index}`);
-      tensors.push([name, record]);
-    }
-    const values = decodeValue(
-      entry.values,
-      `callbacks['${key}'].values`,
-      platform.joinPath(path, CHECKPOINT_FILE),
-    );
-    out.push([key, { values: values as Record<string, unknown>, tensors: Object.fromEntries(tensors) }]);
-  }
-  if (contents && used.size !== contents.tensors.size)
-    throw new FormatError(
-      `${source}: holds ${contents.tensors.size} tensors, but the callbacks' states use ${used.size}.`,
-    );
-  return Object.fromEntries(out);
 }
 
 // ---- writing ----------------------------------------------------------------------------
@@ -429,8 +139,10 @@ export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions
   const epoch = checkInt(where, 'epoch', options.epoch);
   const step = checkInt(where, 'step', options.step);
   const keepLast = checkInt(where, 'keep', options.keep ?? 3, 1);
-  if (options.optimizer != null && !(options.optimizer instanceof Optimizer))
-    throw new ConfigError(`${where}: optimizer must be an Optimizer.`);
+  const parts = options.parts ?? {};
+  for (const [key, part] of Object.entries(parts))
+    if (typeof part?.stateDict !== 'function')
+      throw new ConfigError(`${where}: part '${key}' has no stateDict().`);
 
   // Everything is encoded before anything is written.
   const model = await encodeModel(options.model, { metadata: options.metadata });
@@ -438,52 +150,24 @@ export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions
     [WEIGHTS_FILE, model.weights],
     [MODEL_FILE, Buffer.from(model.json, 'utf8')],
   ];
-  let optimizer: CheckpointInfo['optimizer'] = null;
-  if (options.optimizer) {
-    const tensors: Tensor[] = [];
-    const state = encodeState(options.optimizer.state, tensors);
-    const values = await Promise.all(tensors.map((t) => t.data()));
-    const bytes = encodeSafetensors(
-      tensors.map((t, i) => [`state.${i}`, { dtype: t.dtype, shape: t.shape, data: values[i] }]),
-      { format: 'descent' },
+  const states = encodeStates(Object.fromEntries(Object.entries(parts).map(([k, p]) => [k, p.stateDict()])));
+  if (states.tensors.length > 0) {
+    const values = await Promise.all(states.tensors.map((t) => t.data()));
+    const records = states.tensors.map(
+      (t, i): [string, { dtype: DType; shape: readonly number[]; data: TypedArray }] => [
+        `state.${i}`,
+        { dtype: t.dtype, shape: t.shape, data: values[i] },
+      ],
     );
-    files.push([OPTIMIZER_FILE, bytes]);
-    optimizer = {
-      steps: options.optimizer.steps,
-      state,
-      file: OPTIMIZER_FILE,
-      lrScale: options.optimizer.lrScale,
-    };
+    files.push([STATE_FILE, encodeSafetensors(records, { format: 'descent' })]);
   }
-  const callbackStates = encodeCallbackStates(options.callbacks ?? {});
-  if (callbackStates.tensors.length > 0) {
-    const values = await Promise.all(callbackStates.tensors.map((t) => t.data()));
-    files.push([
-      CALLBACKS_FILE,
-      encodeSafetensors(
-        callbackStates.tensors.map((t, i) => [
-          `state.${i}`,
-          { dtype: t.dtype, shape: t.shape, data: values[i] },
-        ]),
-        { format: 'descent' },
-      ),
-    ]);
-  }
-  const encodeRng = (s: number[] | undefined) => (s ? s.map(encodeNumber) : undefined);
-  const history = options.history ?? { epochs: [], history: {} };
   const info = {
     format: CHECKPOINT_FORMAT,
     formatVersion: CHECKPOINT_FORMAT_VERSION,
     descentVersion: descentVersion(),
     epoch,
     step,
-    history: {
-      epochs: [...history.epochs],
-      history: Object.fromEntries(Object.entries(history.history).map(([k, v]) => [k, v.map(encodeNumber)])),
-    },
-    rng: { shuffle: encodeRng(options.rng?.shuffle), global: encodeRng(options.rng?.global) },
-    optimizer,
-    callbacks: callbackStates.entries,
+    states: states.json,
     files: Object.fromEntries(
       files.map(([name, bytes]) => [name, { bytes: bytes.length, sha256: platform.sha256Hex(bytes) }]),
     ),
@@ -513,20 +197,20 @@ export async function saveCheckpoint(dir: string, options: SaveCheckpointOptions
 
 // ---- reading ----------------------------------------------------------------------------
 
-function parseRngState(value: unknown, path: string, source: string): number[] | undefined {
-  if (value === undefined || value === null) return undefined;
-  const fail = (): never => {
-    throw new FormatError(
-      `${source}: ${path}: expected an RNG state (4 32-bit integers and a number), got ${describe(value)}.`,
-    );
-  };
-  if (!Array.isArray(value) || value.length !== 5) fail();
-  const words = (value as unknown[]).slice(0, 4);
-  if (!words.every((w) => typeof w === 'number' && Number.isInteger(w) && Math.abs(w) < 2 ** 32)) fail();
-  if ((words as number[]).every((w) => (w | 0) === 0)) fail();
-  const spare = decodeNumber((value as unknown[])[4]);
-  if (spare === undefined) fail();
-  return [...(words as number[]).map((w) => w | 0), spare as number];
+/** The history part's lists, for showing (NaN and ±∞ decoded); empty when the run saved none. */
+function historyOf(states: Record<string, unknown>, source: string): CheckpointInfo['history'] {
+  if (!Object.hasOwn(states, 'history')) return { epochs: [], history: {} };
+  const decoded = decodeStates({ history: states.history }, EMPTY_FILE, source).states.history;
+  const epochs = decoded.epochs;
+  const history = decoded.history;
+  if (!Array.isArray(epochs) || !epochs.every((e) => Number.isSafeInteger(e) && (e as number) >= 0))
+    throw new FormatError(`${source}: states.history.epochs: expected a list of epochs.`);
+  if (
+    !isPlainObject(history) ||
+    !Object.values(history).every((v) => Array.isArray(v) && v.every((x) => typeof x === 'number'))
+  )
+    throw new FormatError(`${source}: states.history.history: expected lists of numbers by name.`);
+  return { epochs: epochs as number[], history: history as Record<string, number[]> };
 }
 
 /** Parses and checks checkpoint.json. */
@@ -539,84 +223,44 @@ export function parseCheckpointInfo(bytes: Uint8Array, source: string): Checkpoi
   if (v.format !== CHECKPOINT_FORMAT) fail('format', `"${CHECKPOINT_FORMAT}"`, v.format);
   if (!(Number.isSafeInteger(v.formatVersion) && (v.formatVersion as number) >= 1))
     fail('formatVersion', 'a positive integer', v.formatVersion);
-  if ((v.formatVersion as number) > CHECKPOINT_FORMAT_VERSION) {
+  const version = v.formatVersion as number;
+  if (version !== CHECKPOINT_FORMAT_VERSION) {
     throw new FormatError(
-      `${source}: formatVersion ${v.formatVersion as number} was written by a newer descent; this one reads up to ${CHECKPOINT_FORMAT_VERSION}.`,
+      version > CHECKPOINT_FORMAT_VERSION
+        ? `${source}: formatVersion ${version} was written by a newer descent; this one reads ${CHECKPOINT_FORMAT_VERSION}.`
+        : `${source}: formatVersion ${version} was written by an older descent, which saved the run's parts differently; ` +
+            `this one reads ${CHECKPOINT_FORMAT_VERSION}. Its model still loads (loadModel on the folder); resume from a newer checkpoint or start afresh.`,
     );
   }
   for (const key of ['epoch', 'step'] as const)
     if (!(Number.isSafeInteger(v[key]) && (v[key] as number) >= 0))
       fail(key, 'a non-negative integer', v[key]);
-  const h = v.history;
-  if (!isPlainObject(h) || !Array.isArray(h.epochs) || !isPlainObject(h.history))
-    fail('history', '{ epochs: [...], history: {...} }', h);
-  const hist = h as { epochs: unknown[]; history: Record<string, unknown> };
-  if (!hist.epochs.every((e) => Number.isSafeInteger(e) && (e as number) >= 0))
-    fail('history.epochs', 'non-negative integers', hist.epochs);
-  const history: Record<string, number[]> = {};
-  for (const [k, values] of Object.entries(hist.history)) {
-    if (!Array.isArray(values)) fail(`history.history.${k}`, 'an array of numbers', values);
-    const decoded = (values as unknown[]).map(decodeNumber);
-    if (decoded.some((x) => x === undefined)) fail(`history.history.${k}`, 'an array of numbers', values);
-    Object.defineProperty(history, k, {
-      value: decoded,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
-  const rng = v.rng ?? {};
-  if (!isPlainObject(rng)) fail('rng', 'an object', rng);
-  const r = rng as Record<string, unknown>;
-  const o = v.optimizer;
-  let optimizer: CheckpointInfo['optimizer'] = null;
-  if (o !== null && o !== undefined) {
-    if (!isPlainObject(o)) return fail('optimizer', 'an object or null', o);
-    if (!(Number.isSafeInteger(o.steps) && (o.steps as number) >= 0))
-      fail('optimizer.steps', 'a non-negative integer', o.steps);
-    if (o.file !== OPTIMIZER_FILE) fail('optimizer.file', `"${OPTIMIZER_FILE}"`, o.file);
-    const lrScale = o.lrScale ?? 1;
-    if (!(typeof lrScale === 'number' && Number.isFinite(lrScale) && lrScale >= 0))
-      fail('optimizer.lrScale', 'a finite number ≥ 0', o.lrScale);
-    optimizer = {
-      steps: o.steps as number,
-      state: o.state ?? null,
-      file: OPTIMIZER_FILE,
-      lrScale: lrScale as number,
-    };
-  }
-  const callbacks = v.callbacks === undefined ? null : parseCallbackEntries(v.callbacks, source);
+  if (!isPlainObject(v.states)) fail('states', 'an object of stateDicts', v.states);
+  const states = v.states as Record<string, unknown>;
   if (!isPlainObject(v.files)) fail('files', 'an object of { bytes, sha256 }', v.files);
   const files: CheckpointInfo['files'] = {};
   for (const [name, f] of Object.entries(v.files as Record<string, unknown>)) {
-    if (![MODEL_FILE, WEIGHTS_FILE, OPTIMIZER_FILE, CALLBACKS_FILE].includes(name))
-      fail(`files`, `only ${MODEL_FILE}, ${WEIGHTS_FILE}, ${OPTIMIZER_FILE} and ${CALLBACKS_FILE}`, name);
+    if (![MODEL_FILE, WEIGHTS_FILE, STATE_FILE].includes(name))
+      fail('files', `only ${MODEL_FILE}, ${WEIGHTS_FILE} and ${STATE_FILE}`, name);
     if (
       !isPlainObject(f) ||
       !Number.isSafeInteger(f.bytes) ||
       (f.bytes as number) < 0 ||
       typeof f.sha256 !== 'string' ||
       !/^[0-9a-f]{64}$/.test(f.sha256)
-    ) {
+    )
       fail(`files['${name}']`, '{ bytes, sha256 }', f);
-    }
     files[name] = { bytes: (f as { bytes: number }).bytes, sha256: (f as { sha256: string }).sha256 };
   }
-  for (const name of [MODEL_FILE, WEIGHTS_FILE, ...(optimizer ? [OPTIMIZER_FILE] : [])]) {
+  for (const name of [MODEL_FILE, WEIGHTS_FILE])
     if (!files[name]) fail(`files['${name}']`, '{ bytes, sha256 }', undefined);
-  }
   if (v.metadata !== undefined && !isPlainObject(v.metadata)) fail('metadata', 'an object', v.metadata);
   return {
     descentVersion: typeof v.descentVersion === 'string' ? v.descentVersion : 'unknown',
     epoch: v.epoch as number,
     step: v.step as number,
-    history: { epochs: [...(hist.epochs as number[])], history },
-    rng: {
-      shuffle: parseRngState(r.shuffle, 'rng.shuffle', source),
-      global: parseRngState(r.global, 'rng.global', source),
-    },
-    optimizer,
-    callbacks,
+    history: historyOf(states, source),
+    states,
     files,
     metadata: (v.metadata as Record<string, unknown> | undefined) ?? {},
   };
@@ -680,65 +324,69 @@ export function resolveCheckpoint(pathOrDir: string): string {
 }
 
 /**
- * Loads a checkpoint. With `into.model`, its parameters are overwritten in place (names
- * and shapes must match); otherwise the model is rebuilt from the checkpoint. With
- * `into.optimizer`, its state (all tensors and step counts) is restored; it is attached
- * to the model's parameters first if it is not yet. RNG states are returned, not applied.
+ * Loads a checkpoint. With `model`, its parameters and buffers are overwritten in place (names
+ * and shapes must match); otherwise the model is rebuilt from the checkpoint. Each part of
+ * `into` gets its saved state (loadStateDict); with `strict`, the parts must be exactly those
+ * the checkpoint holds, and the error names the differences. Every state is decoded and
+ * checked before any part is changed where the parts check their own (they all do).
  */
 export async function loadCheckpoint(
   path: string,
-  into: { model?: Layer; optimizer?: Optimizer | null } = {},
+  options: { model?: Layer; into?: Record<string, Stateful>; strict?: boolean } = {},
 ): Promise<LoadedCheckpoint> {
   const resolved = resolveCheckpoint(path);
   const { info, files } = readVerified(resolved);
-  // Decoded before anything is changed, so that a damaged part leaves the model and optimiser as they were.
-  const callbackStates = info.callbacks
-    ? restoreCallbackStates(info.callbacks, files.get(CALLBACKS_FILE), resolved)
-    : null;
-  const weightsSource = platform.joinPath(resolved, WEIGHTS_FILE);
-  let model: Layer;
-  if (into.model) {
-    model = into.model;
-    const modelInfo = parseModelInfo(files.get(MODEL_FILE)!, platform.joinPath(resolved, MODEL_FILE));
-    loadWeightsInto(model, decodeSafetensors(files.get(WEIGHTS_FILE)!, weightsSource), weightsSource);
-    walkLayers(model, (l, prefix) => {
-      const state = modelInfo.state?.[prefix];
-      if (state)
-        layerEntry(l.kind)?.loadState?.(
-          l,
-          new ConfigReader(state, `state['${prefix}']`, platform.joinPath(resolved, MODEL_FILE)),
-        );
-    });
-  } else {
-    model = decodeModel(files.get(MODEL_FILE)!, files.get(WEIGHTS_FILE)!, { source: resolved }).layer;
+  const jsonPath = platform.joinPath(resolved, CHECKPOINT_FILE);
+  const into = options.into ?? {};
+  const saved = Object.keys(info.states);
+  const wanted = Object.keys(into);
+  const missing = wanted.filter((k) => !Object.hasOwn(info.states, k));
+  const extra = options.strict ? saved.filter((k) => !Object.hasOwn(into, k)) : [];
+  if (missing.length > 0 || extra.length > 0) {
+    const quoted = (keys: string[]) => keys.map((k) => `'${k}'`).join(', ');
+    const parts = [
+      ...(missing.length > 0
+        ? [`this run has ${quoted(missing)}, whose state the checkpoint does not hold`]
+        : []),
+      ...(extra.length > 0
+        ? [`the checkpoint holds the state of ${quoted(extra)}, which this run does not have`]
+        : []),
+    ];
+    throw new ConfigError(
+      `${jsonPath}: the run's parts differ from those the checkpoint was made with: ${parts.join('; ')} ` +
+        `(saved: ${saved.join(', ') || 'none'}; now: ${wanted.join(', ') || 'none'}). Resume with the same callbacks and optimiser.`,
+    );
   }
-  const optimizer = into.optimizer;
-  if (optimizer) {
-    if (!info.optimizer)
-      throw new FormatError(
-        `${platform.joinPath(resolved, CHECKPOINT_FILE)}: this checkpoint holds no optimiser state.`,
-      );
-    const params = model.parameters();
-    if (optimizer.parameters.length !== params.length || optimizer.parameters.some((p, i) => p !== params[i]))
-      optimizer.attach(params);
-    const source = platform.joinPath(resolved, OPTIMIZER_FILE);
-    const contents = decodeSafetensors(files.get(OPTIMIZER_FILE)!, source);
-    const made: Tensor[] = [];
-    try {
-      const state = decodeState(info.optimizer.state, optimizer.state, contents, 'state', source, made);
-      if (made.length !== contents.tensors.size) {
-        throw new FormatError(
-          `${source}: holds ${contents.tensors.size} tensors, but the optimiser state uses ${made.length}.`,
-        );
-      }
-      setOptimizerState(optimizer, state, info.optimizer.steps);
-    } catch (error) {
-      dispose(made);
-      throw error;
+  const stateBytes = files.get(STATE_FILE);
+  const stateSource = platform.joinPath(resolved, STATE_FILE);
+  const { states, tensors } = decodeStates(
+    info.states,
+    stateBytes ? decodeSafetensors(stateBytes, stateSource) : EMPTY_FILE,
+    stateBytes ? stateSource : jsonPath,
+  );
+  try {
+    const weightsSource = platform.joinPath(resolved, WEIGHTS_FILE);
+    let model: Layer;
+    if (options.model) {
+      model = options.model;
+      const modelInfo = parseModelInfo(files.get(MODEL_FILE)!, platform.joinPath(resolved, MODEL_FILE));
+      loadWeightsInto(model, decodeSafetensors(files.get(WEIGHTS_FILE)!, weightsSource), weightsSource);
+      walkLayers(model, (l, prefix) => {
+        const state = modelInfo.state?.[prefix];
+        if (state)
+          layerEntry(l.kind)?.loadState?.(
+            l,
+            new ConfigReader(state, `state['${prefix}']`, platform.joinPath(resolved, MODEL_FILE)),
+          );
+      });
+    } else {
+      model = decodeModel(files.get(MODEL_FILE)!, files.get(WEIGHTS_FILE)!, { source: resolved }).layer;
     }
-    optimizer.lrScale = info.optimizer.lrScale;
+    for (const [key, part] of Object.entries(into)) part.loadStateDict(states[key] as StateDict);
+    return { ...info, path: resolved, model };
+  } finally {
+    dispose(tensors);
   }
-  return { ...info, path: resolved, model, callbackStates };
 }
 
 /** How `fit` checkpoints: after every epoch, into `dir`, keeping the newest `keep`. */

@@ -45,17 +45,13 @@ export {
   resolveCheckpoint,
   checkCheckpointOptions,
   CHECKPOINT_FILE,
-  OPTIMIZER_FILE,
-  CALLBACKS_FILE,
+  STATE_FILE,
   type SaveCheckpointOptions,
   type CheckpointOptions,
   type CheckpointInfo,
   type LoadedCheckpoint,
-  type CheckpointHistory,
-  type RngStates,
-  type SavedState,
-  type RestoredState,
 } from './checkpoint.js';
+export { encodeStates, decodeStates } from './state-codec.js';
 export {
   encodeSafetensors,
   decodeSafetensors,
@@ -94,6 +90,25 @@ export {
   type ExportOnnxOptions,
   type ImportOnnxOptions,
 } from './onnx/index.js';
+
+export {
+  saveStateDict,
+  loadStateDict,
+  encodeStateDict,
+  loadStateDictFromBytes,
+  stateDictTensors,
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+} from './state-dict.js';
+export {
+  exportTorch,
+  torchTrainingConfig,
+  TORCH_LOSSES,
+  TORCH_OPTIMIZERS,
+  type ExportTorchOptions,
+  type TorchFiles,
+  type TorchTrainingConfig,
+} from './torch/index.js';
 
 declare module '../nn/layer.js' {
   interface Layer {

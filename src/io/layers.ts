@@ -228,9 +228,12 @@ function buildSpec(
       budget.remaining -= values;
     },
   };
+  if (spec.trainable !== undefined && typeof spec.trainable !== 'boolean')
+    throw new FormatError(`${source}: ${path}.trainable: expected true or false, got ${describe(spec.trainable)}.`);
   try {
     const layer = entry.create(reader, context);
     made.push(layer);
+    if (spec.trainable === false) layer.trainable = false;
     return layer;
   } catch (error) {
     if (error instanceof DescentError) {

@@ -49,6 +49,8 @@ export interface LayerSpec {
   kind: string;
   name: string;
   config: Record<string, unknown>;
+  /** Present (false) only for a frozen layer (see Layer.trainable). */
+  trainable?: false;
 }
 
 /** The contents of model.json. */
@@ -163,7 +165,12 @@ function checkBuilt(root: Layer, where: string): void {
 }
 
 function topologyOf(layer: Layer): LayerSpec {
-  return { kind: layer.kind, name: layer.name, config: layer.config() };
+  return {
+    kind: layer.kind,
+    name: layer.name,
+    config: layer.config(),
+    ...(layer.trainable ? {} : { trainable: false as const }),
+  };
 }
 
 function checkJsonable(where: string, value: unknown): void {

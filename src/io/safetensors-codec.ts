@@ -9,7 +9,8 @@
  *   bytes 8+N..       the data section: each tensor's values, row-major, little-endian, at
  *                     [begin, end) relative to the start of this section
  *
- * descent reads and writes F32, F64 and I32 (float32, float64, int32). The reader trusts
+ * descent reads and writes F32, F64 and I32 (float32, float64, int32), and reads I64 (PyTorch's
+ * integer buffers, such as batch norm's num_batches_tracked) as int32 when every value fits. The reader trusts
  * nothing: the header length against the file size, the JSON, every dtype and shape,
  * that every tensor's bytes lie inside the data section and match its shape, that no two
  * tensors overlap and that the section has no holes (as the format requires). Every
@@ -25,7 +26,9 @@ import { describe, isPlainObject, parseJsonBytes } from './json.js';
 
 /** safetensors dtype names for descent's dtypes. */
 const TO_FORMAT: Record<DType, string> = { float32: 'F32', float64: 'F64', int32: 'I32' };
-const FROM_FORMAT: Record<string, DType> = { F32: 'float32', F64: 'float64', I32: 'int32' };
+const FROM_FORMAT: Record<string, DType> = { F32: 'float32', F64: 'float64', I32: 'int32', I64: 'int32' };
+/** Bytes per element of each format dtype read. */
+const FORMAT_BYTES: Record<string, number> = { F32: 4, F64: 8, I32: 4, I64: 8 };
 const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4 };
 /** Dtypes the format defines that descent does not read (named in the error message). */
 const OTHER_FORMAT_DTYPES = [
@@ -37,7 +40,6 @@ const OTHER_FORMAT_DTYPES = [
   'F16',
   'BF16',
   'U32',
-  'I64',
   'U64',
   'F8_E4M3',
   'F8_E5M2',
@@ -157,10 +159,24 @@ function toTyped(dtype: DType, values: ArrayLike<number>): TypedArray {
 
 interface Parsed {
   name: string;
+  format: string;
   dtype: DType;
   shape: number[];
   begin: number;
   end: number;
+}
+
+/** I64 values as int32, refusing any that int32 cannot hold. */
+function narrowInt64(bytes: Uint8Array, where: string, fail: (message: string) => never): Int32Array {
+  const wide = new BigInt64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8);
+  const out = new Int32Array(wide.length);
+  for (let i = 0; i < wide.length; i++) {
+    const v = wide[i];
+    if (v < -2147483648n || v > 2147483647n)
+      fail(`${where}: I64 value ${v} at element ${i} does not fit descent's int32.`);
+    out[i] = Number(v);
+  }
+  return out;
 }
 
 /** Reads safetensors bytes; `source` names the file in error messages. */
@@ -227,7 +243,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<safetensors>'): 
     if (typeof formatDtype !== 'string' || !Object.hasOwn(FROM_FORMAT, formatDtype)) {
       const known = typeof formatDtype === 'string' && OTHER_FORMAT_DTYPES.includes(formatDtype);
       fail(
-        `${where(name)}: ${known ? 'unsupported' : 'unknown'} dtype ${describe(formatDtype)}; descent reads F32, F64 and I32.`,
+        `${where(name)}: ${known ? 'unsupported' : 'unknown'} dtype ${describe(formatDtype)}; descent reads F32, F64 and I32, and I64 values that fit int32.`,
       );
     }
     const dtype = FROM_FORMAT[formatDtype as string];
@@ -261,14 +277,14 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<safetensors>'): 
       count *= d;
       if (count > dataLength) break;
     }
-    const expected = count * BYTES[dtype];
+    const expected = count * FORMAT_BYTES[formatDtype as string];
     if (expected !== end - begin) {
       fail(
         `${where(name)}: shape [${dims.join(', ')}] of ${formatDtype} needs ${count > dataLength ? 'more than the file holds' : `${expected} bytes`}, ` +
           `but data_offsets [${begin}, ${end}] (file bytes ${dataStart + begin}..${dataStart + end}) hold ${end - begin}.`,
       );
     }
-    parsed.push({ name, dtype, shape: [...dims], begin, end });
+    parsed.push({ name, format: formatDtype as string, dtype, shape: [...dims], begin, end });
   }
 
   // The tensors must tile the data section exactly: no overlaps, no holes.
@@ -299,7 +315,11 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<safetensors>'): 
   for (const t of parsed) {
     // A copy, so that each array is aligned and the file's buffer can be released.
     const copy = bytes.slice(dataStart + t.begin, dataStart + t.end);
-    if (!LITTLE_ENDIAN) swapBytes(copy, BYTES[t.dtype]);
+    if (!LITTLE_ENDIAN) swapBytes(copy, FORMAT_BYTES[t.format]);
+    if (t.format === 'I64') {
+      tensors.set(t.name, { dtype: 'int32', shape: t.shape, data: narrowInt64(copy, where(t.name), fail) });
+      continue;
+    }
     tensors.set(t.name, { dtype: t.dtype, shape: t.shape, data: arrayFor(t.dtype, copy.buffer) });
   }
   return { tensors, metadata };

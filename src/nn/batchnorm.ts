@@ -155,7 +155,8 @@ export class BatchNorm extends Layer {
 
   forward(x: Tensor, options: ForwardOptions): Tensor {
     const where = `${this.label} (${this.kind})`;
-    if (options.training) {
+    // Frozen (trainable = false): inference mode even in training, as Keras does.
+    if (options.training && this.trainable) {
       const r = batchNormOp(x, this.gamma, this.beta, {
         training: true,
         eps: this.eps,

@@ -80,6 +80,10 @@ export class Conv2d extends WithActivation {
     return true;
   }
 
+  override expectedInputRank(): number {
+    return 4;
+  }
+
   override knownInputShape(): number[] | null {
     return this.options.inputShape ? [1, ...this.options.inputShape] : null;
   }

@@ -61,6 +61,10 @@ export class Dense extends WithActivation {
     return true;
   }
 
+  override expectedInputRank(): number {
+    return 2;
+  }
+
   override knownInputShape(): number[] | null {
     return this.inFeatures === undefined ? null : [1, this.inFeatures];
   }

@@ -26,6 +26,7 @@ import type { DType } from '../backend/contract.js';
 import { cast } from '../ops/arithmetic.js';
 import { zeros } from '../tensor/creation.js';
 import { keep } from '../tensor/scope.js';
+import { copyValues } from '../tensor/state.js';
 import { formatShape, sameShape, type Shape } from '../tensor/shape.js';
 import { isTensor, type Tensor } from '../tensor/tensor.js';
 import { ConfigError, ShapeError } from '../errors.js';
@@ -51,20 +52,6 @@ export interface LoadStateDictOptions {
 export interface LoadStateDictResult {
   missingKeys: string[];
   unexpectedKeys: string[];
-}
-
-/** Copies `src`'s values into `dst` in place (same size; the dtype converted). */
-function copyValues(src: Tensor, dst: Tensor): void {
-  if (src.backend === dst.backend) {
-    dst.backend.cast(src.storage, src.dtype, dst.storage, dst.dtype, dst.size);
-    return;
-  }
-  const storage = dst.backend.upload(dst.dtype, src.dataSync());
-  try {
-    dst.backend.cast(storage, dst.dtype, dst.storage, dst.dtype, dst.size);
-  } finally {
-    dst.backend.free(storage);
-  }
 }
 
 export abstract class Layer {
@@ -95,6 +82,15 @@ export abstract class Layer {
     return null;
   }
 
+  /**
+   * The rank of the input this layer takes, batch dimension included (dense 2, conv2d 4),
+   * or null when it takes several or any; predict uses it to accept one sample without
+   * the batch dimension.
+   */
+  expectedInputRank(): number | null {
+    return this.knownInputShape()?.length ?? null;
+  }
+
   /** Creates parameters once the input shape is known. Called by `call` on first use. */
   protected build(_inputShape: Shape): void {}
 
@@ -116,12 +112,45 @@ export abstract class Layer {
     return this.name || this.kind;
   }
 
+  private trainableFlag = true;
+
+  /**
+   * Whether training changes this layer's weights (Keras's `trainable`, default true).
+   * Setting it sets `requiresGrad` on every parameter of the layer and of its children, so an
+   * optimiser, in `fit` or in a hand loop, leaves them as they are and keeps no state for
+   * them (one made before the change: re-attach it, or compile again, to drop their state).
+   * A frozen batch norm also runs in inference mode, with its running statistics fixed, as
+   * in Keras (PyTorch's `requires_grad_(False)` alone would still update them in train mode).
+   */
+  get trainable(): boolean {
+    return this.trainableFlag;
+  }
+
+  set trainable(value: boolean) {
+    if (typeof value !== 'boolean')
+      throw new ConfigError(`${this.label}.trainable must be true or false, got ${String(value)}.`);
+    this.trainableFlag = value;
+    for (const t of this.own.values()) t.requiresGrad = value;
+    for (const child of this.children()) child.trainable = value;
+  }
+
+  /** The parameters that training changes: those with `requiresGrad` (see `trainable`). */
+  trainableParameters(): Tensor[] {
+    return this.parameters().filter((p) => p.requiresGrad);
+  }
+
+  /** Parameters made while the layer is frozen are frozen too (and children built with it). */
+  private afterBuild(): void {
+    this.built = true;
+    if (!this.trainableFlag) this.trainable = false;
+  }
+
   call(x: Tensor, options: ForwardOptions = {}): Tensor {
     x.assertAlive(`${this.label}.call`);
     if (!this.built) {
       this.dtype = floatTypeOf(x.dtype);
       this.build(x.shape);
-      this.built = true;
+      this.afterBuild();
     }
     if (this.own.size > 0 && x.dtype !== 'int32' && x.dtype !== this.dtype) {
       throw this.shapeError(
@@ -138,7 +167,7 @@ export abstract class Layer {
     if (!this.built) {
       this.dtype = dtype;
       this.build(inputShape);
-      this.built = true;
+      this.afterBuild();
     }
   }
 
@@ -153,7 +182,7 @@ export abstract class Layer {
       value.dispose();
       value = converted;
     }
-    value.requiresGrad = true;
+    value.requiresGrad = this.trainableFlag;
     value.name = `${this.label}.${name}`;
     keep(value);
     this.own.set(name, value);

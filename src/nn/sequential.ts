@@ -5,6 +5,8 @@
 import { ConfigError } from '../errors.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { Activation, PRelu } from './activations.js';
+import { Dropout } from './dropout.js';
 import { Layer, type ForwardOptions } from './layer.js';
 
 export class Sequential extends Layer {
@@ -70,6 +72,16 @@ export class Sequential extends Layer {
     return this.layers[0]?.knownInputShape() ?? null;
   }
 
+  // The first layer that says, looking through those that keep any shape (activations, dropout).
+  override expectedInputRank(): number | null {
+    for (const layer of this.layers) {
+      const rank = layer.expectedInputRank();
+      if (rank !== null) return rank;
+      if (!(layer instanceof Activation || layer instanceof PRelu || layer instanceof Dropout)) return null;
+    }
+    return null;
+  }
+
   protected override build(inputShape: Shape): void {
     if (this.layers.length === 0) throw this.empty();
     this.builtInputShape = [...inputShape];
@@ -112,7 +124,14 @@ export class Sequential extends Layer {
   }
 
   config(): Record<string, unknown> {
-    return { layers: this.layers.map((l) => ({ kind: l.kind, name: l.name, config: l.config() })) };
+    return {
+      layers: this.layers.map((l) => ({
+        kind: l.kind,
+        name: l.name,
+        config: l.config(),
+        ...(l.trainable ? {} : { trainable: false }),
+      })),
+    };
   }
 
   /**

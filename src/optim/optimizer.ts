@@ -25,11 +25,12 @@
  * when a scheduler edits `param_group['lr']`; where η sits inside a velocity (the lectures'
  * momentum), the scale applies to the whole step.
  */
-import { ConfigError, DescentError } from '../errors.js';
+import { ConfigError, DescentError, FormatError } from '../errors.js';
 import { isGradEnabled, noGrad } from '../autograd/tape.js';
 import { dispose, keep, tidy } from '../tensor/scope.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { copyValues, isCount, stateValue, type StateDict, type StateValue } from '../tensor/state.js';
+import { isTensor, type Tensor } from '../tensor/tensor.js';
 import { zerosLike } from '../tensor/creation.js';
 import { mul } from '../ops/arithmetic.js';
 import {
@@ -45,6 +46,58 @@ import { copyTensor } from './util.js';
 
 /** Recomputes the loss and its gradients (zeroGrad, forward, backward) and returns the loss. */
 export type Closure = () => Tensor | number;
+
+/** `saved` checked against `current` (same structure and tensor shapes), its tensors copied into new ones. */
+function matchState(
+  where: string,
+  saved: unknown,
+  current: OptState,
+  path: string,
+  made: Tensor[],
+): OptState {
+  const mismatch = (expected: string): never => {
+    const got = isTensor(saved)
+      ? `a tensor ${formatShape(saved.shape)}`
+      : Array.isArray(saved)
+        ? `a list of ${saved.length}`
+        : (JSON.stringify(saved) ?? String(saved)).slice(0, 60);
+    throw new FormatError(
+      `${where}: ${path}: the saved state holds ${got}, the optimiser has ${expected} ` +
+        '(was it saved with a different optimiser or model?).',
+    );
+  };
+  if (current === null) return saved === null ? null : mismatch('null');
+  if (typeof current === 'boolean') return typeof saved === 'boolean' ? saved : mismatch('a boolean');
+  if (typeof current === 'number') return typeof saved === 'number' ? saved : mismatch('a number');
+  if (isTensor(current)) {
+    if (!isTensor(saved) || !sameShape(saved.shape, current.shape))
+      return mismatch(`a tensor ${formatShape(current.shape)}`);
+    const copy = zerosLike(current);
+    made.push(copy);
+    copyValues(saved, copy);
+    return copy;
+  }
+  if (Array.isArray(current)) {
+    if (!Array.isArray(saved) || saved.length !== current.length)
+      return mismatch(`a list of ${current.length}`);
+    return current.map((c: OptState, i: number) => matchState(where, saved[i], c, `${path}[${i}]`, made));
+  }
+  const object = current as Record<string, OptState>;
+  const keys = Object.keys(object);
+  if (
+    typeof saved !== 'object' ||
+    saved === null ||
+    Array.isArray(saved) ||
+    isTensor(saved) ||
+    Object.keys(saved).length !== keys.length ||
+    !keys.every((k) => Object.hasOwn(saved, k))
+  )
+    return mismatch(`an object with keys ${keys.join(', ') || '(none)'}`);
+  const out: Record<string, OptState> = {};
+  for (const k of keys)
+    out[k] = matchState(where, (saved as Record<string, unknown>)[k], object[k], `${path}.${k}`, made);
+  return out;
+}
 
 export class Optimizer {
   private params: Tensor[] = [];
@@ -64,7 +117,11 @@ export class Optimizer {
     if (params) this.attach(params);
   }
 
-  /** Binds the optimiser to a list of parameters (done lazily by Model.fit). */
+  /**
+   * Binds the optimiser to a list of parameters (done lazily by Model.fit). Frozen ones
+   * (`requiresGrad` false, e.g. of a layer with `trainable = false`) are left out: they are
+   * never changed and have no state, as in PyTorch.
+   */
   attach(params: readonly Tensor[]): void {
     if (params.length === 0) {
       throw new ConfigError(
@@ -72,12 +129,13 @@ export class Optimizer {
           '(e.g. dense({ units, inFeatures })) or call model.buildFor(inputShape) first.',
       );
     }
-    params.forEach((p, i) => {
-      if (!p.requiresGrad)
-        throw new ConfigError(`Optimizer: parameter ${p.name ?? i} does not require a gradient.`);
-    });
+    const trained = params.filter((p) => p.requiresGrad);
+    if (trained.length === 0)
+      throw new ConfigError(
+        `Optimizer: all ${params.length} parameters are frozen (requiresGrad false, or trainable = false); nothing to optimise.`,
+      );
     dispose(stateTensors(this.stateValue));
-    this.params = [...params];
+    this.params = trained;
     this.stateValue = tidy(() => this.transform.init(this.params));
     for (const t of stateTensors(this.stateValue)) keep(t);
     this.steps = 0;
@@ -115,6 +173,41 @@ export class Optimizer {
     for (const t of stateTensors(this.stateValue)) if (!fresh.has(t)) t.dispose();
     for (const t of fresh) keep(t);
     this.stateValue = state;
+  }
+
+  /**
+   * The optimiser's state as a StateDict: the step count, the learning-rate scale and the
+   * transform's state (its tensors are the optimiser's own: read them, do not free them).
+   */
+  stateDict(): StateDict {
+    return { steps: this.steps, lrScale: this.scaleValue, state: this.stateValue as StateValue };
+  }
+
+  /**
+   * Restores a stateDict (a copy of every tensor is made). The state must have the structure
+   * and tensor shapes of this optimiser's own — otherwise it came from another optimiser or
+   * model, and loading it would silently train something else; nothing changes then.
+   */
+  loadStateDict(state: StateDict): void {
+    const where = 'Optimizer.loadStateDict';
+    const steps = stateValue<number>(where, state, 'steps', isCount, 'an integer ≥ 0');
+    const lrScale = stateValue<number>(
+      where,
+      state,
+      'lrScale',
+      (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0,
+      'a finite number ≥ 0',
+    );
+    const made: Tensor[] = [];
+    try {
+      const restored = matchState(where, state.state, this.stateValue, 'state', made);
+      this.setState(restored);
+    } catch (error) {
+      dispose(made);
+      throw error;
+    }
+    this.steps = steps;
+    this.scaleValue = lrScale;
   }
 
   /** The state's per-parameter tensors, by parameter name: { 'dense_1.weight': { '1.mu': m, '1.nu': v } }. */
@@ -174,6 +267,8 @@ export class Optimizer {
       noGrad(() => {
         result.updates.forEach((u, i) => {
           const p = this.params[i];
+          // Frozen after attach: left as it is (its state entry stays until the next attach).
+          if (!p.requiresGrad) return;
           if (!sameShape(u.shape, p.shape)) {
             throw new ConfigError(
               `Optimizer: update for ${p.name ?? `parameter ${i}`} is ${formatShape(u.shape)}, expected ${formatShape(p.shape)}.`,

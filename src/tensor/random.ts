@@ -10,6 +10,8 @@
  * augmentation, synthetic data) draws from an `Rng`; by default from the global one
  * set by `setSeed`, so one seed reproduces a whole run bit for bit.
  */
+import { stateValue, type StateDict } from './state.js';
+
 export class Rng {
   private s0 = 0;
   private s1 = 0;
@@ -111,6 +113,28 @@ export class Rng {
   setState(state: readonly number[]): void {
     if (state.length !== 5) throw new RangeError(`Rng.setState: expected 5 numbers, got ${state.length}`);
     [this.s0, this.s1, this.s2, this.s3, this.spareNormal] = state;
+  }
+
+  /** The state as a StateDict: the four 32-bit words and the spare normal variate (NaN when none). */
+  stateDict(): StateDict {
+    return { words: [this.s0, this.s1, this.s2, this.s3], spareNormal: this.spareNormal };
+  }
+
+  loadStateDict(state: StateDict): void {
+    const where = 'Rng.loadStateDict';
+    const words = stateValue<number[]>(
+      where,
+      state,
+      'words',
+      (v) =>
+        Array.isArray(v) &&
+        v.length === 4 &&
+        v.every((w) => Number.isInteger(w) && Math.abs(w as number) < 2 ** 32) &&
+        v.some((w) => ((w as number) | 0) !== 0),
+      'four 32-bit integers, not all zero',
+    );
+    const spare = stateValue<number>(where, state, 'spareNormal', (v) => typeof v === 'number', 'a number');
+    this.setState([...words.map((w) => w | 0), spare]);
   }
 }
 

@@ -3,14 +3,14 @@
  * them into a progress bar, the browser into live charts, and callbacks into
  * decisions (stop early, change the learning rate, save a checkpoint).
  */
-import { ConfigError, FormatError } from '../errors.js';
-import type { RestoredState, SavedState } from '../io/checkpoint.js';
+import { ConfigError } from '../errors.js';
 import type { Layer } from '../nn/layer.js';
+import { isCount, isNumber, isStateObject, stateValue, type StateDict } from '../tensor/state.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Diagnostic } from './diagnose.js';
 import { ReduceLROnPlateau } from '../optim/schedules.js';
 import { saveModel } from '../io/model-io.js';
-import { trainedTensors, WeightsSnapshot } from './weights.js';
+import { WeightsSnapshot } from './weights.js';
 
 export type Logs = Record<string, number>;
 
@@ -70,93 +70,11 @@ export interface Callback {
    * What decides the callback's next moves (best value, epochs waited, best weights), saved
    * in every checkpoint of fit, so that a resumed run continues exactly as an uninterrupted one.
    */
-  saveState?(): SavedState;
-  /** Restores saveState's state when fit resumes from a checkpoint (called after onTrainBegin). */
-  loadState?(state: RestoredState, control: TrainingControl): void;
+  stateDict?(): StateDict;
+  /** Restores stateDict's state when fit resumes from a checkpoint (called after onTrainBegin). */
+  loadStateDict?(state: StateDict): void;
 }
 
-/** The run's callbacks that keep state (those with saveState), by the key their state is saved under. */
-export function statefulCallbacks(callbacks: readonly Callback[]): Map<string, Callback> {
-  const out = new Map<string, Callback>();
-  const seen = new Map<string, number>();
-  for (const cb of callbacks) {
-    if (typeof cb.saveState !== 'function') continue;
-    const name = cb.name ?? 'callback';
-    const n = (seen.get(name) ?? 0) + 1;
-    seen.set(name, n);
-    out.set(n === 1 ? name : `${name}#${n}`, cb);
-  }
-  return out;
-}
-
-/** The states of `stateful` callbacks, for a checkpoint. */
-export function saveCallbackStates(stateful: ReadonlyMap<string, Callback>): Record<string, SavedState> {
-  return Object.fromEntries([...stateful].map(([key, cb]) => [key, cb.saveState!()]));
-}
-
-/**
- * Checks that a checkpoint holds a state for every stateful callback of the run and none
- * other, naming the differences: resuming without a callback's state (or with a callback
- * the run did not have) would not continue the run as it was.
- */
-export function checkCallbackStates(
-  where: string,
-  saved: Record<string, RestoredState> | null,
-  stateful: ReadonlyMap<string, Callback>,
-): void {
-  const have = [...stateful.keys()];
-  const quoted = (keys: string[]) => keys.map((k) => `'${k}'`).join(', ');
-  if (saved === null) {
-    if (have.length > 0)
-      throw new ConfigError(
-        `${where}: the checkpoint holds no callback states (it was made by an older descent), so ${quoted(have)} ` +
-          'cannot continue where it stopped; resume without it or start afresh.',
-      );
-    return;
-  }
-  const savedKeys = Object.keys(saved);
-  const missing = savedKeys.filter((k) => !stateful.has(k));
-  const extra = have.filter((k) => !Object.hasOwn(saved, k));
-  if (missing.length > 0 || extra.length > 0) {
-    const parts: string[] = [];
-    if (missing.length > 0)
-      parts.push(`the checkpoint holds the state of ${quoted(missing)}, which this run does not have`);
-    if (extra.length > 0)
-      parts.push(`this run has ${quoted(extra)}, whose state the checkpoint does not hold`);
-    throw new ConfigError(
-      `${where}: the callbacks differ from those the checkpoint was made with: ${parts.join('; ')} ` +
-        `(saved: ${savedKeys.join(', ') || 'none'}; now: ${have.join(', ') || 'none'}). Resume with the same callbacks.`,
-    );
-  }
-}
-
-/** Gives each stateful callback its saved state (after checkCallbackStates and onTrainBegin). */
-export function loadCallbackStates(
-  saved: Record<string, RestoredState>,
-  stateful: ReadonlyMap<string, Callback>,
-  control: TrainingControl,
-): void {
-  for (const [key, cb] of stateful) cb.loadState?.(saved[key], control);
-}
-
-/** Reads a saved value, checking its type, or throws a FormatError naming the callback and the value. */
-function savedValue<T>(
-  where: string,
-  values: Record<string, unknown>,
-  key: string,
-  ok: (v: unknown) => boolean,
-  expected: string,
-): T {
-  const v = values[key];
-  if (!ok(v))
-    throw new FormatError(
-      `${where}: the checkpoint's ${key} is ${JSON.stringify(v) ?? 'missing'}; expected ${expected}.`,
-    );
-  return v as T;
-}
-
-const isNumber = (v: unknown) => typeof v === 'number';
-const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
 const isEpochOrNull = (v: unknown) => v === null || isCount(v);
 
 /** Per-epoch values of every logged quantity, as in Keras. */
@@ -230,6 +148,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
   checkMode('earlyStopping', options.mode);
   let wait = 0;
   let snapshot: WeightsSnapshot | null = null;
+  let control: TrainingControl | null = null;
   const release = () => {
     snapshot?.dispose();
     snapshot = null;
@@ -240,77 +159,62 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping
     bestEpoch: null,
     best: NaN,
     restored: false,
-    saveState() {
-      const s = snapshot as WeightsSnapshot | null;
+    stateDict() {
       return {
-        values: {
-          best: state.best,
-          bestEpoch: state.bestEpoch,
-          wait,
-          stoppedEpoch: state.stoppedEpoch,
-          ...(s ? { batchCounts: [...s.batchCounts] } : {}),
-        },
-        tensors: s ? Object.fromEntries(s.values.map((t, i) => [`best.${i}`, t])) : {},
+        best: state.best,
+        bestEpoch: state.bestEpoch,
+        wait,
+        stoppedEpoch: state.stoppedEpoch,
+        bestWeights: snapshot ? snapshot.stateDict() : null,
       };
     },
-    loadState({ values, tensors }, control) {
+    loadStateDict(saved) {
       const where = 'earlyStopping (resuming)';
-      state.best = savedValue<number>(where, values, 'best', isNumber, 'a number');
-      state.bestEpoch = savedValue<number | null>(
+      state.best = stateValue<number>(where, saved, 'best', isNumber, 'a number');
+      state.bestEpoch = stateValue<number | null>(
         where,
-        values,
+        saved,
         'bestEpoch',
         isEpochOrNull,
         'an epoch or null',
       );
-      wait = savedValue<number>(where, values, 'wait', isCount, 'an integer ≥ 0');
-      state.stoppedEpoch = savedValue<number | null>(
+      wait = stateValue<number>(where, saved, 'wait', isCount, 'an integer ≥ 0');
+      state.stoppedEpoch = stateValue<number | null>(
         where,
-        values,
+        saved,
         'stoppedEpoch',
         isEpochOrNull,
         'an epoch or null',
       );
+      const weights = stateValue<StateDict | null>(
+        where,
+        saved,
+        'bestWeights',
+        (v) => v === null || isStateObject(v),
+        'the best weights or null',
+      );
       release();
+      // A run that had stopped stays stopped (and the best weights go back at the end, below).
+      if (state.stoppedEpoch !== null) control?.stop();
       if (!options.restoreBestWeights) return;
-      const count = Object.keys(tensors).length;
-      if (count === 0) {
+      if (weights === null) {
         if (state.bestEpoch === null) return;
         throw new ConfigError(
           `${where}: restoreBestWeights is set, but the checkpoint holds no best weights (it was made without restoreBestWeights).`,
         );
       }
-      const counts = savedValue<number[]>(
-        where,
-        values,
-        'batchCounts',
-        (v) => Array.isArray(v) && v.every(isCount),
-        'a list of batch counts',
-      );
-      const expected = trainedTensors(control.net);
-      const records = expected.map((t, i) => {
-        const r = tensors[`best.${i}`];
-        if (!r || r.shape.length !== t.shape.length || r.shape.some((d, k) => d !== t.shape[k]))
-          throw new FormatError(
-            `${where}: the checkpoint's best weights do not fit the network (tensor ${i}, ${t.name ?? '?'} [${t.shape.join(', ')}], ` +
-              `is ${r ? `[${r.shape.join(', ')}]` : 'missing'}).`,
-          );
-        return r.data;
-      });
-      if (count !== expected.length)
-        throw new FormatError(
-          `${where}: the checkpoint holds ${count} best-weight tensors; the network has ${expected.length}.`,
-        );
-      const restoredSnapshot = new WeightsSnapshot(control.net);
+      if (!control) throw new ConfigError(`${where}: loadStateDict is called by fit after onTrainBegin.`);
+      const restored = new WeightsSnapshot(control.net);
       try {
-        restoredSnapshot.load(records, counts, where);
+        restored.loadStateDict(weights, where);
       } catch (error) {
-        restoredSnapshot.dispose();
+        restored.dispose();
         throw error;
       }
-      snapshot = restoredSnapshot;
+      snapshot = restored;
     },
-    onTrainBegin() {
+    onTrainBegin(_info: TrainBegin, training: TrainingControl) {
+      control = training;
       release();
       state.best = NaN;
       state.bestEpoch = null;
@@ -422,60 +326,66 @@ export function reduceLROnPlateau(options: ReduceLROnPlateauOptions = {}): Reduc
     get scale() {
       return optimizer?.lrScale ?? 1;
     },
-    saveState() {
+    stateDict() {
       const p = plateau as ReduceLROnPlateau | null;
       return {
-        values: {
-          plateau: p
-            ? {
-                mode: plateauMode,
-                lr: p.lr,
-                best: p.best,
-                badEpochs: p.badEpochs,
-                cooldownLeft: p.cooldownLeft,
-                epochs: p.epochs,
-              }
-            : null,
-          reductions: reductions.map((r) => ({ ...r })),
-        },
+        plateau: p
+          ? {
+              mode: plateauMode,
+              lr: p.lr,
+              best: p.best,
+              badEpochs: p.badEpochs,
+              cooldownLeft: p.cooldownLeft,
+              epochs: p.epochs,
+            }
+          : null,
+        reductions: reductions.map((r) => ({ ...r })),
       };
     },
-    loadState({ values }) {
+    loadStateDict(saved) {
       const where = 'reduceLROnPlateau (resuming)';
-      const saved = values.plateau;
-      const list = savedValue<Array<{ epoch: number; scale: number }>>(
+      const list = stateValue<Array<{ epoch: number; scale: number }>>(
         where,
-        values,
+        saved,
         'reductions',
-        (v) => Array.isArray(v) && v.every((r) => isCount(r?.epoch) && isNumber(r?.scale)),
+        (v) =>
+          Array.isArray(v) &&
+          v.every(
+            (r) => isStateObject(r) && isCount((r as StateDict).epoch) && isNumber((r as StateDict).scale),
+          ),
         'a list of { epoch, scale }',
       );
+      const p = stateValue<StateDict | null>(
+        where,
+        saved,
+        'plateau',
+        (v) => v === null || isStateObject(v),
+        'the plateau state or null',
+      );
       reductions.splice(0, reductions.length, ...list.map((r) => ({ epoch: r.epoch, scale: r.scale })));
-      if (saved === null) {
+      if (p === null) {
         plateau = null;
         return;
       }
-      const p = (typeof saved === 'object' && saved !== null ? saved : {}) as Record<string, unknown>;
-      const mode = savedValue<'min' | 'max'>(
+      plateauMode = stateValue<'min' | 'max'>(
         where,
         p,
         'mode',
         (v) => v === 'min' || v === 'max',
         "'min' or 'max'",
       );
-      plateauMode = mode;
-      plateau = make(mode, baseLr === undefined ? 0 : Math.min(1, minLr / baseLr));
-      plateau.lr = savedValue<number>(
+      plateau = make(plateauMode, baseLr === undefined ? 0 : Math.min(1, minLr / baseLr));
+      plateau.lr = stateValue<number>(
         where,
         p,
         'lr',
         (v) => isNumber(v) && (v as number) >= 0,
         'a number ≥ 0',
       );
-      plateau.best = savedValue<number>(where, p, 'best', isNumber, 'a number');
-      plateau.badEpochs = savedValue<number>(where, p, 'badEpochs', isCount, 'an integer ≥ 0');
-      plateau.cooldownLeft = savedValue<number>(where, p, 'cooldownLeft', isCount, 'an integer ≥ 0');
-      plateau.epochs = savedValue<number>(where, p, 'epochs', isCount, 'an integer ≥ 0');
+      plateau.best = stateValue<number>(where, p, 'best', isNumber, 'a number');
+      plateau.badEpochs = stateValue<number>(where, p, 'badEpochs', isCount, 'an integer ≥ 0');
+      plateau.cooldownLeft = stateValue<number>(where, p, 'cooldownLeft', isCount, 'an integer ≥ 0');
+      plateau.epochs = stateValue<number>(where, p, 'epochs', isCount, 'an integer ≥ 0');
     },
     get lr() {
       return baseLr === undefined ? undefined : baseLr * (optimizer?.lrScale ?? 1);
@@ -541,16 +451,16 @@ export function modelCheckpoint(
     name: 'modelCheckpoint',
     saves: 0,
     bestEpoch: null as number | null,
-    saveState(): SavedState {
-      return { values: { best, saves: state.saves, bestEpoch: state.bestEpoch } };
+    stateDict(): StateDict {
+      return { best, saves: state.saves, bestEpoch: state.bestEpoch };
     },
-    loadState({ values }: RestoredState) {
+    loadStateDict(saved: StateDict) {
       const where = 'modelCheckpoint (resuming)';
-      best = savedValue<number>(where, values, 'best', isNumber, 'a number');
-      state.saves = savedValue<number>(where, values, 'saves', isCount, 'an integer ≥ 0');
-      state.bestEpoch = savedValue<number | null>(
+      best = stateValue<number>(where, saved, 'best', isNumber, 'a number');
+      state.saves = stateValue<number>(where, saved, 'saves', isCount, 'an integer ≥ 0');
+      state.bestEpoch = stateValue<number | null>(
         where,
-        values,
+        saved,
         'bestEpoch',
         isEpochOrNull,
         'an epoch or null',

@@ -15,6 +15,14 @@ import { Model, type CompileOptions, type EvaluateOptions, type FitOptions } fro
 
 export { Model, type CompileOptions, type FitOptions, type EvaluateOptions } from './model.js';
 export * from './callbacks.js';
+export { normalizeFitOptions, type FitPlan } from './fit-options.js';
+export { LoopState, runLoop, type LoopParts } from './loop.js';
+export { makeStep, plainStep, closureStep, type StepFn, type StepParts } from './step.js';
+export { EpochMeans, type Accumulator } from './accumulate.js';
+export { CallbackList, type StatefulCallback } from './callback-list.js';
+export { HistoryRecorder } from './history.js';
+export { checkpointing, type CheckpointingOptions } from './checkpointing.js';
+export { Ensemble, ensemble, bootstrapSample, type EnsembleOptions } from './ensemble.js';
 export { datasetFrom, type ArrayInput } from './inputs.js';
 export * as metrics from './metrics.js';
 export {

@@ -10,12 +10,14 @@
  *   best.restore();                          // the network is as it was at the last capture
  *   best.dispose();
  */
-import { DescentError } from '../errors.js';
+import { DescentError, FormatError } from '../errors.js';
 import { BatchNorm } from '../nn/batchnorm.js';
 import type { Layer } from '../nn/layer.js';
 import { zerosLike } from '../tensor/creation.js';
 import { keep } from '../tensor/scope.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { formatShape, sameShape } from '../tensor/shape.js';
+import { copyValues, isCount, stateValue, type StateDict } from '../tensor/state.js';
+import { isTensor, type Tensor } from '../tensor/tensor.js';
 
 interface WithBuffers {
   namedBuffers(): Array<[string, Tensor]>;
@@ -88,37 +90,37 @@ export class WeightsSnapshot {
     return this.counts;
   }
 
-  /**
-   * Sets the captured values (a checkpoint's) instead of capturing them: one array per
-   * tensor of trainedTensors(net), each of its size, and the batch counts.
-   */
-  load(
-    values: ReadonlyArray<ArrayLike<number>>,
-    batchCounts: readonly number[],
-    source = 'WeightsSnapshot.load',
-  ): void {
-    this.check('load');
-    if (values.length !== this.copies.length || batchCounts.length !== this.batchNorms.length) {
-      throw new DescentError(
-        `${source}: ${values.length} tensors and ${batchCounts.length} batch counts for a network with ${this.copies.length} and ${this.batchNorms.length}.`,
-      );
-    }
-    values.forEach((v, i) => {
-      if (v.length !== this.copies[i].size)
-        throw new DescentError(
-          `${source}: tensor ${i} has ${v.length} values; the network's ${this.tensors[i].name ?? `tensor ${i}`} has ${this.copies[i].size}.`,
+  /** The captured values (the snapshot's own copies, in trainedTensors order) and batch counts. */
+  stateDict(): StateDict {
+    this.check('stateDict');
+    return { tensors: [...this.copies], batchCounts: [...this.counts] };
+  }
+
+  /** Sets the captured values from a stateDict (a checkpoint's) instead of capturing them. */
+  loadStateDict(state: StateDict, where = 'WeightsSnapshot.loadStateDict'): void {
+    this.check('loadStateDict');
+    const tensors = stateValue<Tensor[]>(
+      where,
+      state,
+      'tensors',
+      (v) => Array.isArray(v) && v.length === this.copies.length && v.every(isTensor),
+      `${this.copies.length} tensors (the network's parameters and buffers)`,
+    );
+    const counts = stateValue<number[]>(
+      where,
+      state,
+      'batchCounts',
+      (v) => Array.isArray(v) && v.length === this.batchNorms.length && v.every(isCount),
+      `${this.batchNorms.length} batch counts`,
+    );
+    tensors.forEach((t, i) => {
+      if (!sameShape(t.shape, this.copies[i].shape))
+        throw new FormatError(
+          `${where}: tensor ${i} is ${formatShape(t.shape)}; the network's ${this.tensors[i].name ?? `tensor ${i}`} is ${formatShape(this.copies[i].shape)}.`,
         );
     });
-    values.forEach((v, i) => {
-      const c = this.copies[i];
-      const storage = c.backend.upload(c.dtype, v);
-      try {
-        c.backend.cast(storage, c.dtype, c.storage, c.dtype, c.size);
-      } finally {
-        c.backend.free(storage);
-      }
-    });
-    this.counts = [...batchCounts];
+    tensors.forEach((t, i) => copyValues(t, this.copies[i]));
+    this.counts = [...counts];
   }
 
   dispose(): void {

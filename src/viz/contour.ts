@@ -134,7 +134,9 @@ export function contourChart(options: ContourOptions): ChartSpec {
   const legendNames = [...new Set(names)];
   const allColors = pathColors(paths);
   const legendColors = legendNames.map((n) => allColors[names.indexOf(n)]);
-  const start = paths.find((p) => p.points.length > 0)?.points[0];
+  // One 'start' marker where every path starts at the same point (many starts: none).
+  const firsts = paths.filter((p) => p.points.length > 0).map((p) => p.points[0]);
+  const start = firsts.every((q) => q[0] === firsts[0][0] && q[1] === firsts[0][1]) ? firsts[0] : undefined;
   const title = options.subtitle
     ? { text: options.title, subtitle: options.subtitle }
     : { text: options.title };

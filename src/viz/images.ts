@@ -29,8 +29,9 @@ export interface ImageGridOptions {
   panels: readonly ImagePanel[];
   rowOrder?: readonly string[];
   columnOrder?: readonly string[];
-  /** Drawn size of each panel in pixels (default 64). */
+  /** Drawn size of each panel in pixels (default 64); panelHeight sets a different height. */
   panelSize?: number;
+  panelHeight?: number;
   /** Legend titles of the two scales. */
   signedTitle?: string;
   intensityTitle?: string;
@@ -54,7 +55,16 @@ export function imageGrid(options: ImageGridOptions): ChartSpec {
         if (kind === 'signed') largest = Math.max(largest, Math.abs(v));
         else brightest = Math.max(brightest, v);
         // x grows to the right, y downwards from the top row (as an image is read).
-        cells.push({ row: p.row, column: p.column, kind, x: c, x2: c + 1, y: r, y2: r + 1, v });
+        cells.push({
+          row: p.row,
+          column: p.column,
+          kind,
+          x: c,
+          x2: c + 1,
+          y: r,
+          y2: r + 1,
+          [kind === 'signed' ? 'v' : 'iv']: v,
+        });
       }
     }
   }
@@ -96,8 +106,9 @@ export function imageGrid(options: ImageGridOptions): ChartSpec {
       mark: { type: 'rect', strokeWidth: 0 },
       encoding: {
         ...position,
+        // A field of its own (iv): Vega-Lite merges the legends of scales on one field.
         fill: {
-          field: 'v',
+          field: 'iv',
           type: 'quantitative',
           title: options.intensityTitle ?? 'intensity',
           scale: { scheme: 'greys', domain: [0, brightest || 1] },
@@ -117,7 +128,7 @@ export function imageGrid(options: ImageGridOptions): ChartSpec {
           type: 'quantitative',
           title: options.signedTitle ?? 'value',
           scale: { scheme: 'redblue', reverse: true, domain: [-range, range], domainMid: 0, clamp: true },
-          legend: { orient: 'right', gradientLength: 120 },
+          legend: { orient: 'right', gradientLength: 100 },
         },
       },
     });
@@ -150,7 +161,7 @@ export function imageGrid(options: ImageGridOptions): ChartSpec {
         header: { labelFontSize: 11 },
       },
     },
-    spec: { width: size, height: size, layer: layers },
+    spec: { width: size, height: options.panelHeight ?? size, layer: layers },
     resolve: { scale: { x: 'independent', y: 'independent' }, axis: { x: 'independent', y: 'independent' } },
     spacing: { row: 6, column: 6 },
   });

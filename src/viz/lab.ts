@@ -816,7 +816,7 @@ export function approxFigures(widths: ApproxResult, deepWide: ApproxResult): Fig
 }
 
 /** The segment of the line w₀x + w₁y + b = 0 inside a box (empty if it misses). */
-function lineInBox(
+export function lineInBox(
   w: readonly number[],
   b: number,
   box: { x: [number, number]; y: [number, number] },
@@ -932,7 +932,7 @@ export function perceptronFigures(studies: readonly PerceptronStudy[]): Figure[]
 }
 
 export function kmeansFigures(study: KMeansStudy): Figure[] {
-  const colors = ['#333333', '#e15759', '#4e79a7'];
+  const colors = ['#333333', '#e15759', '#4e79a7', '#59a14f'];
   const costSeries: Series[] = study.runs.map((r, i) => ({
     name: r.name,
     x: r.passes,
@@ -941,6 +941,15 @@ export function kmeansFigures(study: KMeansStudy): Figure[] {
     color: colors[i % colors.length],
   }));
   const finals = study.runs.map((r) => `${r.name}: J = ${r.cost[r.cost.length - 1].toFixed(3)}`).join('; ');
+  const finalCost = (r: (typeof study.runs)[number]) => r.cost[r.cost.length - 1];
+  const bestCost = Math.min(...study.runs.map(finalCost));
+  const found = study.runs.filter((r) => finalCost(r) <= 1.05 * bestCost).map((r) => r.name);
+  const stuck = study.runs.filter((r) => finalCost(r) > 1.05 * bestCost).map((r) => r.name);
+  const centresNote =
+    `${found.join(', ')} put a centre in every blob (J within 5% of the best, ${bestCost.toFixed(3)}); a constant η leaves its centres slightly off, pulled by the last points seen.` +
+    (stuck.length > 0
+      ? ` ${stuck.join(', ')} ended in a local minimum from this start — two centres sharing a blob, another blob without one (see the spread over starts below).`
+      : '');
   const points: Series[] = [
     {
       name: 'data',
@@ -961,7 +970,7 @@ export function kmeansFigures(study: KMeansStudy): Figure[] {
     {
       id: 'kmeans-cost',
       title: 'K-means: batch against stochastic updates',
-      caption: `The same cost J, the same start. Lloyd’s batch step needs a whole pass per update and falls in a few large steps; the online (SGD) updates move after every point and are most of the way down within the first pass. With η = 1/nₖ each centre is the running mean of its points and settles; with a constant η it keeps jittering around the minimum. Final values: ${finals}.`,
+      caption: `The same cost J, the same start. Lloyd’s batch step needs a whole pass per update and falls in a few large steps; the online (SGD) updates move after every point and are most of the way down within the first pass; mini-batch K-means (Sculley, 2010) moves after every batch, with the per-centre rate 1/nₖ. With η = 1/nₖ each centre is the running mean of its points and settles; with a constant η it keeps jittering around the minimum. Final values: ${finals}.`,
       chart: lineChart({
         title: 'K-means cost J against passes over the data',
         xTitle: 'passes over the data',
@@ -975,8 +984,7 @@ export function kmeansFigures(study: KMeansStudy): Figure[] {
     {
       id: 'kmeans-centres',
       title: 'Where the centres end',
-      caption:
-        'The data (grey, four blobs) and the final centres of each method. All three find the blobs; the constant-η run sits slightly off, pulled by the last points it saw.',
+      caption: `The data (grey, ${study.k} blobs) and the final centres of each method. ${centresNote}`,
       chart: lineChart({
         title: 'Final centres',
         xTitle: 'x₁',

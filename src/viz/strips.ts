@@ -56,7 +56,7 @@ export function stripChart(options: StripChartOptions): ChartSpec {
     field: 'v',
     type: 'quantitative',
     title: options.yTitle,
-    scale: { type: options.logY ? 'log' : 'linear', zero: false },
+    scale: options.logY ? { type: 'log' } : { type: 'linear', zero: false },
   };
   const color = {
     field: 'what',

@@ -187,26 +187,28 @@ test('a checkpoint holds the model, optimiser tensors, RNG states, epoch, step a
     assert.deepEqual(readdirSync(latest).sort(), [
       'checkpoint.json',
       'model.json',
-      'optimizer.safetensors',
+      'state.safetensors',
       'weights.safetensors',
     ]);
     const info = io.readCheckpointInfo(latest);
     assert.equal(info.epoch, 2);
     assert.equal(info.step, 8);
-    assert.equal(info.optimizer!.steps, 8);
-    assert.deepEqual(info.optimizer!.state, [
+    assert.deepEqual(Object.keys(info.states), ['loop', 'optimizer', 'history', 'shuffleRng', 'globalRng']);
+    const saved = info.states as Record<string, Record<string, unknown>>;
+    assert.deepEqual(saved.loop, { epoch: 2, step: 8 });
+    assert.equal(saved.optimizer.steps, 8);
+    assert.deepEqual(saved.optimizer.state, [
       {
         velocity: [{ $tensor: 0 }, { $tensor: 1 }, { $tensor: 2 }, { $tensor: 3 }, { $tensor: 4 }],
         calls: 8,
       },
       { count: 8 },
     ]);
-    assert.deepEqual(
-      info.rng.global,
-      rng()
-        .getState()
-        .map((x, i) => (i === 4 && Number.isNaN(x) ? NaN : x)),
-    );
+    const [s0, s1, s2, s3, spare] = rng().getState();
+    assert.deepEqual(saved.globalRng, {
+      words: [s0, s1, s2, s3],
+      spareNormal: Number.isNaN(spare) ? { $number: 'NaN' } : spare,
+    });
     assert.equal(info.history.history.loss.length, 2);
     const live = memory().numTensors;
     const loaded = await io.loadCheckpoint(dir);
@@ -217,8 +219,8 @@ test('a checkpoint holds the model, optimiser tensors, RNG states, epoch, step a
     loaded.model.dispose();
     // Into a fresh optimiser: its state tensors equal the trained one's.
     const fresh = makeModel(2);
-    const opt = new Optimizer(optimizer());
-    await io.loadCheckpoint(latest, { model: fresh.net, optimizer: opt });
+    const opt = new Optimizer(optimizer(), fresh.net.parameters());
+    await io.loadCheckpoint(latest, { model: fresh.net, into: { optimizer: opt } });
     const velocity = (s: OptState) =>
       ((s as OptState[])[0] as { velocity: Tensor[] }).velocity.map((t) => Array.from(t.dataSync()));
     assert.deepEqual(velocity(opt.state), velocity(model.optimizer!.state));
@@ -347,7 +349,7 @@ test('clear errors: bad options, nothing to resume, another optimiser, another m
     await assert.rejects(
       plainSgd.fit(set, { epochs: 2, resumeFrom: dir }),
       (e: unknown) =>
-        e instanceof FormatError && /optimizer state at state: .*different optimiser/.test(e.message),
+        e instanceof FormatError && /Optimizer\.loadStateDict: state: .*different optimiser/.test(e.message),
     );
     plainSgd.dispose();
 

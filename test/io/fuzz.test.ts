@@ -449,15 +449,18 @@ test('fuzz: the model.json reader (and layer rebuilding, weight matching), ≥ 1
 test('fuzz: the checkpoint.json reader, mutations of a valid description', async () => {
   const info = {
     format: 'descent-checkpoint',
-    formatVersion: 1,
+    formatVersion: 3,
     descentVersion: '0.1.0',
     epoch: 2,
     step: 10,
-    history: { epochs: [0, 1], history: { loss: [0.5, 'NaN'] } },
-    rng: { shuffle: [1, -2, 3, 4, 'NaN'], global: [5, 6, 7, 8, 0.25] },
-    optimizer: { steps: 10, state: [{ count: 10 }], file: 'optimizer.safetensors' },
+    states: {
+      loop: { epoch: 2, step: 10 },
+      history: { epochs: [0, 1], history: { loss: [0.5, { $number: 'NaN' }] } },
+      shuffleRng: { words: [1, -2, 3, 4], spareNormal: { $number: 'NaN' } },
+      optimizer: { steps: 10, lrScale: 1, state: [{ count: 10 }, { $tensor: 0 }] },
+    },
     files: Object.fromEntries(
-      ['model.json', 'weights.safetensors', 'optimizer.safetensors'].map((f) => [
+      ['model.json', 'weights.safetensors', 'state.safetensors'].map((f) => [
         f,
         { bytes: 1, sha256: 'a'.repeat(64) },
       ]),

@@ -150,7 +150,8 @@ async function writeReport(): Promise<string> {
     [join(root, 'bin/descent.js'), 'lab', 'all', '--out', out, '--seed', '1'],
     {
       cwd: root,
-      timeout: 300_000,
+      // Every experiment at its default size, one after the other: a few minutes on 2 busy cores.
+      timeout: 1_200_000,
       maxBuffer: 16 * 1024 * 1024,
     },
   );

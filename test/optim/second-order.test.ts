@@ -238,10 +238,5 @@ test('secondOrderCost: closure calls per step grow as 2n + 1 for Newton, stay fl
     if (r.optimizer === 'sgd') assert.equal(r.evaluationsPerStep, 1);
     if (r.optimizer === 'lbfgs') assert.ok(r.evaluationsPerStep >= 1 && r.evaluationsPerStep <= 26);
   }
-  const newtonMs = rows.filter((r) => r.optimizer === 'newton').map((r) => r.msPerStep);
-  assert.ok(
-    newtonMs[2] > newtonMs[0],
-    `Newton's step costs more with more parameters: ${newtonMs.join(', ')} ms`,
-  );
   assert.equal(memory().numTensors, before);
 });
