@@ -229,7 +229,9 @@ function buildSpec(
     },
   };
   if (spec.trainable !== undefined && typeof spec.trainable !== 'boolean')
-    throw new FormatError(`${source}: ${path}.trainable: expected true or false, got ${describe(spec.trainable)}.`);
+    throw new FormatError(
+      `${source}: ${path}.trainable: expected true or false, got ${describe(spec.trainable)}.`,
+    );
   try {
     const layer = entry.create(reader, context);
     made.push(layer);
