@@ -37,7 +37,7 @@ for (const name of Object.keys(optim.optimizers)) {
     return p;
   });
   for (const p of params) p.grad = random([...p.shape]);
-  const opt = new optim.Optimizer(optim.getOptimizer(name, {}), params);
+  const opt = new optim.Optimizer(optim.getOptimizer(optim.asOptimizerName(name), {}), params);
   for (let i = 0; i < 3; i++) tidy(() => opt.step());
   const before = memory();
   const t0 = performance.now();

@@ -14,11 +14,14 @@
  * the loader's usual places (the folder model.json records is shown, never opened unasked); pixels are scaled to [0, 1] and standardised per channel with the statistics
  * saved at training time.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, DescentError, ShapeError } from '../errors.js';
 import * as data from '../data/index.js';
 import { Dataset } from '../data/dataset.js';
 import { loadModelWithInfo, type ModelInfo } from '../io/model-io.js';
-import { getLoss, type LossFn } from '../losses/index.js';
+import { latestCheckpoint } from '../io/checkpoint.js';
+import { asLossName, getLoss, type LossFn } from '../losses/index.js';
 import { Model } from '../train/model.js';
 import { Rng, setSeed } from '../tensor/random.js';
 import { loadData, lossForLabels } from './train.js';
@@ -62,6 +65,17 @@ export interface SavedRun {
   seed: number;
   data: SavedDataInfo;
   loss: string;
+}
+
+/**
+ * A checkpoint is a model: a `ckpt-N` folder holds a model.json like a saved model, and a
+ * folder of checkpoints (`--checkpoint-dir`) stands for its newest complete one.
+ */
+export function resolveModelDir(dir: string): string {
+  if (typeof dir !== 'string' || dir === '') throw new ConfigError('expected a model folder.');
+  if (existsSync(join(dir, 'model.json'))) return dir;
+  const newest = existsSync(dir) ? latestCheckpoint(dir) : null;
+  return newest ?? dir;
 }
 
 /** The training record in a model saved by `descent train --save`, checked. */
@@ -116,7 +130,7 @@ export function standardizerOf(run: SavedRun): data.Standardizer | null {
 /** The loss a model was trained with, adapted to integer labels as in training. */
 export function lossOf(run: SavedRun): LossFn {
   return run.data.task === 'regression'
-    ? getLoss(run.loss)
+    ? getLoss(asLossName(run.loss))
     : lossForLabels(run.loss, run.data.numClasses).loss;
 }
 
@@ -262,6 +276,7 @@ export async function runEvaluate(modelDir: string, flags: EvaluateFlags = {}): 
     throw new ConfigError(`--batch-size must be a positive integer, got '${flags.batchSize}'.`);
   if (flags.split !== undefined && flags.split !== 'test' && flags.split !== 'all')
     throw new ConfigError(`--split must be 'test' or 'all', got '${flags.split}'.`);
+  modelDir = resolveModelDir(modelDir);
   const { layer, info } = loadModelWithInfo(modelDir);
   const model = new Model(layer);
   const sets: Dataset[] = [];

@@ -21,7 +21,7 @@ import { decodeOnnxModel } from '../io/onnx/proto.js';
 import { encodeSafetensors } from '../io/safetensors-codec.js';
 import { exportTorch, torchTrainingConfig } from '../io/torch/index.js';
 import { setSeed } from '../tensor/random.js';
-import { savedRun } from './evaluate.js';
+import { resolveModelDir, savedRun } from './evaluate.js';
 import { isImageSet } from './networks.js';
 import { loadData } from './train.js';
 
@@ -106,6 +106,7 @@ function standardised(info: ModelInfo): boolean {
 
 async function runExportTorch(modelDir: string, flags: ExportFlags): Promise<TorchExportResult> {
   const dir = flags.torch!;
+  modelDir = resolveModelDir(modelDir);
   const { layer, info } = loadModelWithInfo(modelDir);
   try {
     const inputShape = flags.inputShape ? parseShape(flags.inputShape) : info.inputShape?.slice(1);
@@ -190,6 +191,7 @@ export async function runExport(
   if (flags.torch) return runExportTorch(modelDir, flags);
   if (!flags.onnx)
     throw new ConfigError('descent export: say what to write, e.g. --onnx model.onnx or --torch torch-dir.');
+  modelDir = resolveModelDir(modelDir);
   const { layer, info } = loadModelWithInfo(modelDir);
   try {
     const inputShape = flags.inputShape ? parseShape(flags.inputShape) : info.inputShape?.slice(1);

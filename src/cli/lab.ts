@@ -17,14 +17,14 @@ import { Dataset } from '../data/dataset.js';
 import * as dataSets from '../data/index.js';
 import { csv, digits, synthetic, type SplitSets } from '../data/sets.js';
 import { loadModelWithInfo, MODEL_FILE, WEIGHTS_FILE, type ModelInfo } from '../io/model-io.js';
-import type { LossFn } from '../losses/index.js';
+import { getLoss, type LossFn } from '../losses/index.js';
 import type { Layer } from '../nn/layer.js';
 import { gather } from '../ops/shape.js';
 import { Rng, setSeed } from '../tensor/random.js';
 import { tidy } from '../tensor/scope.js';
 import * as lab from '../lab/index.js';
 import type { DirectionNormalization } from '../lab/landscape.js';
-import { lossOf, savedRun, standardizerOf, type SavedRun } from './evaluate.js';
+import { lossOf, resolveModelDir, savedRun, standardizerOf, type SavedRun } from './evaluate.js';
 import { isImageSet } from './networks.js';
 import { loadData } from './train.js';
 import {
@@ -211,8 +211,9 @@ const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** A saved model and its description, with errors that say what a model folder is. */
 function openSavedModel(dir: string): { layer: Layer; info: ModelInfo } {
-  const expected = `a model folder saved by 'descent train --save DIR' or model.save(): ${MODEL_FILE} and ${WEIGHTS_FILE}`;
+  const expected = `a model folder saved by 'descent train --save DIR' or model.save() (${MODEL_FILE} and ${WEIGHTS_FILE}), or a checkpoint folder`;
   if (!existsSync(dir)) throw new NotFoundError(`${dir} does not exist; expected ${expected}.`);
+  dir = resolveModelDir(dir); // a checkpoint folder, or a folder of them (the newest)
   const isFolder = statSync(dir).isDirectory();
   if (isFolder && !existsSync(join(dir, MODEL_FILE)))
     throw new ConfigError(`${dir} is not a model folder (it has no ${MODEL_FILE}); expected ${expected}.`);
@@ -393,7 +394,7 @@ function savedModelLandscape(dir: string, s: Settings): ExperimentResult {
     datasets.push(prepared.data);
     const data = fitToModel(layer, info, run, prepared, dir, name);
     if (data !== prepared.data) datasets.push(data);
-    const loss: string | LossFn = run ? lossOf(run) : 'crossEntropy';
+    const loss: LossFn = run ? lossOf(run) : getLoss('crossEntropy');
     const target = { net: layer, data, loss, maxSamples: samples };
     const points = s.points ?? (s.quick ? 11 : 21);
     const { slices, surface } = landscapeAround(target, s, points);

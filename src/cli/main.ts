@@ -59,8 +59,9 @@ program
   .option('--momentum <α>', 'momentum for sgd, momentum, nesterov and rmsprop')
   .option(
     '--schedule <spec>',
-    'learning-rate schedule: constant | step:10:0.5 | multistep:30,60:0.1 | exp:0.96 | inv:0.01 | sqrt | power:k:p | cosine:T[:W[:minLr]] (counted in steps)',
+    "learning-rate schedule from --lr (or the optimiser's default rate): constant | step:10:0.5 | multistep:30,60:0.1 | exp:0.96 | inv:0.01 | sqrt | power:k:p | cosine:T[:W[:minLr]]; counts are epochs (step:10:0.5 halves the rate every 10 epochs) unless --schedule-per step",
   )
+  .option('--schedule-per <unit>', 'what --schedule counts: epoch (default) or step (optimiser updates)')
   .option('--clip-value <θ>', 'clip every gradient component to [−θ, θ] (the lectures use θ = 5)')
   .option('--clip-norm <c>', 'rescale gradients so their global norm is at most c')
   .option('--l1 <λ>', 'L1 penalty on the weights (biases excluded)')

@@ -20,7 +20,7 @@ import * as data from '../data/index.js';
 import { fromArray } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Model } from '../train/model.js';
-import { prepareImages, savedRun, standardizerOf, type SavedRun } from './evaluate.js';
+import { prepareImages, resolveModelDir, savedRun, standardizerOf, type SavedRun } from './evaluate.js';
 import { isImageSet } from './networks.js';
 import { checkWritableFile } from './targets.js';
 
@@ -133,6 +133,7 @@ export async function runPredict(
       'predict: give the input file (a CSV with one row of features per sample; for image models also an IDX file of images).',
     );
   checkWritableFile('--out', flags.out);
+  modelDir = resolveModelDir(modelDir);
   const { layer, info } = loadModelWithInfo(modelDir);
   const model = new Model(layer);
   try {

@@ -10,7 +10,7 @@ import { getBackend, initBackend } from '../backend/registry.js';
 import { setSeed, type Rng } from '../tensor/random.js';
 import * as data from '../data/index.js';
 import { activationNames, type ActivationName } from '../nn/activations.js';
-import { getLoss, losses, type LossFn } from '../losses/index.js';
+import { asLossName, getLoss, losses, type LossFn } from '../losses/index.js';
 import { cast } from '../ops/arithmetic.js';
 import { oneHot, reshape } from '../ops/shape.js';
 import { buildOptimizer, optimizers } from '../optim/index.js';
@@ -38,6 +38,8 @@ export interface TrainFlags {
   optimizer: string;
   momentum?: string;
   schedule?: string;
+  /** --schedule-per epoch (default) | step: the unit of --schedule's counts. */
+  schedulePer?: string;
   clipValue?: string;
   clipNorm?: string;
   l1?: string;
@@ -95,6 +97,7 @@ const RUN_FLAGS = [
   'testFraction',
   'momentum',
   'schedule',
+  'schedulePer',
   'clipValue',
   'clipNorm',
   'l1',
@@ -141,7 +144,7 @@ export function lossForLabels(
   name: string,
   numClasses: number,
 ): { loss: LossFn; outputs: number; outputActivation?: ActivationName } {
-  const base = getLoss(name);
+  const base = getLoss(asLossName(name));
   switch (name) {
     case 'crossEntropy':
       return { loss: base, outputs: numClasses };
@@ -176,6 +179,9 @@ export function loadData(
   if (name === 'digits') return data.digits({ testFraction });
   if (/\.(csv|csv\.gz)$/i.test(name) || existsSync(name)) {
     if (!existsSync(name)) throw new ConfigError(`--data: file '${name}' does not exist.`);
+    // A last column of integers is a class label; any other number makes it a regression target.
+    const table = data.loadCsvFile(name, { maxBytes: options.maxBytes });
+    if (!integerColumn(table, table.cols - 1)) return regressionCsv(table, name, testFraction);
     return data.csv(name, { testFraction, numClasses: options.numClasses, maxBytes: options.maxBytes });
   }
   return unknownName('data set', name, [
@@ -184,6 +190,43 @@ export function loadData(
     ...data.syntheticNames,
     '<file.csv>',
   ]);
+}
+
+function integerColumn(table: data.Table, col: number): boolean {
+  for (let r = 0; r < table.rows; r++)
+    if (!Number.isInteger(table.values[r * table.cols + col])) return false;
+  return true;
+}
+
+/** Features and a float target (the last column), split at random, features standardised. */
+function regressionCsv(table: data.Table, name: string, testFraction: number): data.SplitSets {
+  const { rows, cols, values } = table;
+  const numFeatures = cols - 1;
+  if (numFeatures < 1) throw new ConfigError(`${name}: need feature columns before the target column.`);
+  const features = new Float32Array(rows * numFeatures);
+  const targets = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < numFeatures; c++) features[r * numFeatures + c] = values[r * cols + c];
+    targets[r] = values[r * cols + numFeatures];
+  }
+  const { train, test } = data.trainTestSplitIndices(rows, testFraction);
+  const standardizer = data.fitStandardizer(data.takeRows(features, numFeatures, train), numFeatures);
+  const part = (indices: Int32Array, label: string) =>
+    data.Dataset.fromArrays(
+      data.applyStandardizer(data.takeRows(features, numFeatures, indices), numFeatures, standardizer),
+      [numFeatures],
+      Float32Array.from(indices, (i) => targets[i]),
+      { targetShape: [1], name: `${name} (${label})` },
+    );
+  return {
+    train: part(train, 'train'),
+    test: part(test, 'test'),
+    numFeatures,
+    numClasses: 0,
+    task: 'regression',
+    standardizer,
+    name,
+  };
 }
 
 function channelStats(sets: data.ImageSets): { mean: number[]; std: number[] } | null {
@@ -252,11 +295,19 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     }
     return v;
   };
+  const schedulePer = (flags.schedulePer ?? 'epoch') as 'epoch' | 'step';
+  if (schedulePer !== 'epoch' && schedulePer !== 'step')
+    throw new ConfigError(`--schedule-per must be 'epoch' or 'step', got '${String(schedulePer)}'.`);
+  if (flags.schedulePer !== undefined && flags.schedule === undefined)
+    throw new ConfigError('--schedule-per applies to --schedule, which is not given.');
   const optimizerOptions = {
     name: flags.optimizer,
     lr,
     momentum: optionalNumber('--momentum', flags.momentum),
     schedule: flags.schedule,
+    schedulePer,
+    // Known once the data is loaded; one step per epoch to check the flags before then.
+    stepsPerEpoch: schedulePer === 'epoch' ? 1 : undefined,
     clipValue: optionalNumber('--clip-value', flags.clipValue, false),
     clipNorm: optionalNumber('--clip-norm', flags.clipNorm, false),
     l1: optionalNumber('--l1', flags.l1),
@@ -319,8 +370,15 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   const batchSize = batchSizeFlag === 'full' ? sets.train.length : batchSizeFlag;
   const regression = sets.task === 'regression';
   const lossName = flags.loss ?? (regression ? 'mse' : 'crossEntropy');
+  if (regression && !['mse', 'sse', 'meanSquaredError'].includes(lossName)) {
+    sets.train.dispose();
+    sets.test.dispose();
+    throw new ConfigError(
+      `--loss ${lossName}: ${sets.name} has float targets (regression); use --loss mse or sse (or integer class labels).`,
+    );
+  }
   const { loss, outputs, outputActivation } = regression
-    ? { loss: getLoss(lossName), outputs: 1, outputActivation: undefined }
+    ? { loss: getLoss(asLossName(lossName)), outputs: 1, outputActivation: undefined }
     : lossForLabels(lossName, sets.numClasses);
 
   const network: NetworkSpec = {
@@ -333,8 +391,17 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     ...(dropoutRates ? { dropout: dropoutRates } : {}),
   };
   const model = new Model(buildNetwork(network));
+  // The samples trained on (the validation part, as fit splits it, is only evaluated).
+  const trainSamples =
+    validationSplit !== undefined
+      ? sets.train.length - Math.max(1, Math.round(sets.train.length * validationSplit))
+      : sets.train.length;
+  const stepsPerEpoch = Math.ceil(trainSamples / batchSize);
   model.compile({
-    optimizer: buildOptimizer(optimizerOptions),
+    optimizer: buildOptimizer({
+      ...optimizerOptions,
+      stepsPerEpoch: schedulePer === 'epoch' ? stepsPerEpoch : undefined,
+    }),
     lr,
     loss,
     metrics: regression ? [] : ['accuracy'],
@@ -347,7 +414,9 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
   };
   log(
     `descent: training ${describeNetwork(network, model.net)} on ${sets.name}: ` +
-      `${sets.train.length} training / ${sets.test.length} test samples, ${flags.optimizer} lr ${lr ?? 'default'}, batch ${batchSize}, ` +
+      `${sets.train.length} training / ${sets.test.length} test samples, ${flags.optimizer} lr ${lr ?? 'default'}` +
+      (flags.schedule ? ` (schedule ${flags.schedule} per ${schedulePer})` : '') +
+      `, batch ${batchSize}, ` +
       `${epochs} epochs, seed ${seed}, backend ${getBackend().name}` +
       (augmentation ? `, augmentation ${augmentation.description}` : '') +
       (validationSplit !== undefined ? `, validation split ${validationSplit}` : '') +
@@ -364,6 +433,37 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
       log(`descent: no checkpoint in ${flags.checkpointDir} yet; starting from the beginning`);
     }
   }
+  // What evaluate and predict need to prepare data as in training: in the saved model and in every checkpoint.
+  const standardizer = sets.standardizer
+    ? { mean: Array.from(sets.standardizer.mean), std: Array.from(sets.standardizer.std) }
+    : null;
+  const runRecord = {
+    seed,
+    data: {
+      name: flags.data,
+      testFraction,
+      task: sets.task,
+      numFeatures: sets.numFeatures,
+      numClasses: sets.numClasses,
+      standardizer,
+      ...(imageData
+        ? { dir: (sets as data.ImageSets).dir, channelStandardizer: channelStats(sets as data.ImageSets) }
+        : {}),
+    },
+    training: {
+      loss: lossName,
+      metrics: regression ? [] : ['accuracy'],
+      optimizer: flags.optimizer,
+      lr,
+      batchSize,
+      epochs,
+      hidden,
+      activation: flags.activation,
+      model: modelName,
+      augment: augmentation?.description ?? null,
+    },
+    flags: runFlags,
+  };
   const started = Date.now();
   const history = await model.fit(sets.train, {
     epochs,
@@ -373,15 +473,10 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     validationSplit,
     diagnose: flags.diagnose === true,
     ...(augmentation ? { augment: (x: Tensor, r: Rng) => augmentation.applyTensor(x, r) } : {}),
-    checkpoint: flags.checkpointDir ? { dir: flags.checkpointDir, metadata: { flags: runFlags } } : undefined,
+    checkpoint: flags.checkpointDir ? { dir: flags.checkpointDir, metadata: runRecord } : undefined,
   });
   const seconds = (Date.now() - started) / 1000;
   const test = await model.evaluate(sets.test);
-  // The samples trained on (the validation part, as fit splits it, is only evaluated).
-  const trainSamples =
-    validationSplit !== undefined
-      ? sets.train.length - Math.max(1, Math.round(sets.train.length * validationSplit))
-      : sets.train.length;
   const samplesPerSec = (trainSamples * Math.max(0, history.epochs.length - resumedEpochs)) / seconds;
 
   const result = {
@@ -411,43 +506,7 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
     writeError = error;
   }
   async function saveOutputs(): Promise<void> {
-    if (flags.save) {
-      const standardizer = sets.standardizer
-        ? { mean: Array.from(sets.standardizer.mean), std: Array.from(sets.standardizer.std) }
-        : null;
-      await model.save(flags.save, {
-        metadata: {
-          seed,
-          data: {
-            name: flags.data,
-            testFraction,
-            task: sets.task,
-            numFeatures: sets.numFeatures,
-            numClasses: sets.numClasses,
-            standardizer,
-            ...(imageData
-              ? {
-                  dir: (sets as data.ImageSets).dir,
-                  channelStandardizer: channelStats(sets as data.ImageSets),
-                }
-              : {}),
-          },
-          training: {
-            loss: lossName,
-            metrics: regression ? [] : ['accuracy'],
-            optimizer: flags.optimizer,
-            lr,
-            batchSize,
-            epochs,
-            hidden,
-            activation: flags.activation,
-            model: modelName,
-            augment: augmentation?.description ?? null,
-          },
-          flags: runFlags,
-        },
-      });
-    }
+    if (flags.save) await model.save(flags.save, { metadata: runRecord });
     if (flags.out) {
       platform.writeFileAtomic(
         join(flags.out, 'history.json'),
@@ -469,10 +528,12 @@ export async function runTrain(flags: TrainFlags): Promise<void> {
       );
     }
     const acc = test.accuracy !== undefined ? `test accuracy ${(100 * test.accuracy).toFixed(2)}%, ` : '';
-    log(
+    // The result goes to stdout (`descent train > log` keeps it); progress and notes to stderr.
+    process.stdout.write(
       `done in ${seconds.toFixed(1)}s (${Math.round(samplesPerSec).toLocaleString('en')} samples/s): ${acc}test loss ${test.loss.toFixed(4)}` +
         (flags.out && !writeError ? `; history written to ${join(flags.out, 'history.json')}` : '') +
-        (flags.save && !writeError ? `; model saved to ${flags.save}` : ''),
+        (flags.save && !writeError ? `; model saved to ${flags.save}` : '') +
+        '\n',
     );
   }
   model.dispose();

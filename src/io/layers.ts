@@ -27,6 +27,7 @@ import { Layer } from '../nn/layer.js';
 import { AvgPool2d, GlobalAvgPool2d, MaxPool2d } from '../nn/pool.js';
 import type { Pair, Padding } from '../ops/conv.js';
 import { Sequential } from '../nn/sequential.js';
+import { functionalFromConfig } from '../nn/functional.js';
 import { describe, isPlainObject } from './json.js';
 import { onnxGraphEntry } from './onnx/entry.js';
 
@@ -307,6 +308,20 @@ registerLayer('sequential', {
         `${ctx.source}: ${ctx.path}.config.layers[${unnamed}].name: a layer inside a sequential needs its saved name.`,
       );
     return new Sequential(layers, ctx.name || undefined);
+  },
+});
+
+registerLayer('functional', {
+  // The graph (inputs' shapes, nodes by index, outputs) over its layers, rebuilt by applying
+  // each saved layer to the saved inputs again (which builds them; the weights come after).
+  create(c, ctx) {
+    const layers = c.array('layers').map((s, i) => ctx.build(s, `${ctx.path}.config.layers[${i}]`));
+    const graph = { inputs: c.array('inputs'), nodes: c.array('nodes'), outputs: c.array('outputs') };
+    return functionalFromConfig(
+      graph as Parameters<typeof functionalFromConfig>[0],
+      layers,
+      ctx.name || undefined,
+    );
   },
 });
 

@@ -24,6 +24,7 @@ import { randomNormal, type Initializer, type InitializerName } from '../nn/init
 import type { Layer } from '../nn/layer.js';
 import { sequential } from '../nn/sequential.js';
 import { Rng } from '../tensor/random.js';
+import { asOptimizerName } from '../optim/registry.js';
 import { norm, scaleGradients, seededInitializer, trainLoop } from './loop.js';
 
 export interface GradientConfig {
@@ -137,7 +138,7 @@ export function gradientNorms(options: GradientOptions = {}): GradientStudy[] {
       const result = trainLoop({
         net,
         data: sets.train,
-        optimizer: options.optimizer ?? 'sgd',
+        optimizer: asOptimizerName(options.optimizer ?? 'sgd'),
         lr: options.lr ?? 0.1,
         batchSize: options.batchSize ?? 64,
         epochs: Math.ceil((steps * (options.batchSize ?? 64)) / sets.train.length) + 1,

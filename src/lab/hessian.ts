@@ -31,7 +31,7 @@ import { tanh } from '../ops/activation.js';
 import { matmul } from '../ops/matmul.js';
 import { mean } from '../ops/reduce.js';
 import { reshape, slice } from '../ops/shape.js';
-import { getOptimizer, secondOrderCost, type CostRow } from '../optim/index.js';
+import { asOptimizerName, getOptimizer, secondOrderCost, type CostRow } from '../optim/index.js';
 import { fromArray } from '../tensor/creation.js';
 import { Rng } from '../tensor/random.js';
 import { tidy } from '../tensor/scope.js';
@@ -289,9 +289,14 @@ export function hessianStudy(options: HessianOptions = {}): HessianStudy {
   const wellRuns: WellRun[] = [];
   for (const optimizer of ['newton', 'sgd']) {
     for (const start of starts) {
-      const path = descend(doubleWell, start, getOptimizer(optimizer, optimizer === 'sgd' ? { lr } : {}), {
-        steps: optimizer === 'sgd' ? wellSteps : 12,
-      });
+      const path = descend(
+        doubleWell,
+        start,
+        getOptimizer(asOptimizerName(optimizer), optimizer === 'sgd' ? { lr } : {}),
+        {
+          steps: optimizer === 'sgd' ? wellSteps : 12,
+        },
+      );
       const end = path.points[path.points.length - 1];
       wellRuns.push({
         optimizer,
@@ -317,7 +322,7 @@ export function hessianStudy(options: HessianOptions = {}): HessianStudy {
   const rng = new Rng(seed + 3);
   const start = net.saddle.map((v) => v + 0.05 * rng.normal());
   const runNet = (optimizer: string, label: string, steps: number): HessianRun => {
-    const transform = getOptimizer(optimizer, optimizer === 'sgd' ? { lr: 0.1 } : {});
+    const transform = getOptimizer(asOptimizerName(optimizer), optimizer === 'sgd' ? { lr: 0.1 } : {});
     const path = descend(net.objective, start, transform, { steps });
     const gradientNorms = path.points.map((p) => Math.hypot(...gradientAt(net.objective, p)));
     const theta = path.points[path.points.length - 1];

@@ -24,7 +24,8 @@
 import { noGrad } from '../autograd/tape.js';
 import type { Dataset } from '../data/dataset.js';
 import { ConfigError } from '../errors.js';
-import { getLoss, type LossFn } from '../losses/index.js';
+import { getLoss, type LossFn, type LossName } from '../losses/index.js';
+import type { OptimizerName } from '../optim/index.js';
 import { dense } from '../nn/dense.js';
 import type { Layer } from '../nn/layer.js';
 import { sequential } from '../nn/sequential.js';
@@ -122,7 +123,7 @@ function rescale(d: Float64Array, t: Float64Array, from: number, to: number): Fl
 export interface LandscapeTarget {
   net: Layer;
   data: Dataset;
-  loss?: string | LossFn;
+  loss?: LossName | LossFn;
   /** Evaluate on at most this many samples (the first ones; default 1000). */
   maxSamples?: number;
 }
@@ -339,7 +340,7 @@ export interface LandscapeTrainingOptions {
   activation?: 'relu' | 'tanh' | 'sigmoid';
   epochs?: number;
   batchSize?: number;
-  optimizer?: string;
+  optimizer?: OptimizerName;
   lr?: number;
   /** Snapshots taken per epoch (default 4). */
   snapshotsPerEpoch?: number;

@@ -11,12 +11,18 @@
  */
 import { noGrad } from '../autograd/tape.js';
 import type { Dataset } from '../data/dataset.js';
-import { getLoss, type LossFn } from '../losses/index.js';
+import { getLoss, type LossFn, type LossName } from '../losses/index.js';
 import { getInitializer, type Initializer, type InitializerName } from '../nn/initializers.js';
 import type { Layer } from '../nn/layer.js';
 import { mul } from '../ops/arithmetic.js';
 import { gather } from '../ops/shape.js';
-import { getOptimizer, Optimizer, type GradientTransformation, type OptState } from '../optim/index.js';
+import {
+  getOptimizer,
+  Optimizer,
+  type GradientTransformation,
+  type OptimizerName,
+  type OptState,
+} from '../optim/index.js';
 import { Rng } from '../tensor/random.js';
 import { keep, tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -39,9 +45,9 @@ export interface StepView {
 export interface LoopOptions {
   net: Layer;
   data: Dataset;
-  loss?: string | LossFn;
+  loss?: LossName | LossFn;
   /** A transform, an Optimizer, or a registered name (with `lr`). */
-  optimizer: string | GradientTransformation<OptState> | Optimizer;
+  optimizer: OptimizerName | GradientTransformation<OptState> | Optimizer;
   lr?: number;
   batchSize: number;
   epochs?: number;
@@ -136,7 +142,7 @@ export function trainLoop(options: LoopOptions): LoopResult {
 export function evaluateNet(
   net: Layer,
   data: Dataset,
-  loss: string | LossFn = 'crossEntropy',
+  loss: LossName | LossFn = 'crossEntropy',
   batchSize = 512,
 ): { loss: number; accuracy: number } {
   const lossFn = getLoss(loss);

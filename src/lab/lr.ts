@@ -20,7 +20,7 @@ import { dense } from '../nn/dense.js';
 import { sequential } from '../nn/sequential.js';
 import { square } from '../ops/arithmetic.js';
 import { sum } from '../ops/reduce.js';
-import { getOptimizer } from '../optim/index.js';
+import { asOptimizerName, getOptimizer } from '../optim/index.js';
 import { Rng } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { descend } from './trajectories.js';
@@ -161,7 +161,7 @@ export function networkLrCurves(options: NetworkLrOptions = {}): NetworkRun[] {
       const result = trainLoop({
         net,
         data: sets.train,
-        optimizer: options.optimizer ?? 'sgd',
+        optimizer: asOptimizerName(options.optimizer ?? 'sgd'),
         lr,
         batchSize,
         epochs,

@@ -17,7 +17,7 @@ import { digits } from '../data/sets.js';
 import { ConfigError } from '../errors.js';
 import { dense } from '../nn/dense.js';
 import { sequential } from '../nn/sequential.js';
-import { getOptimizer } from '../optim/index.js';
+import { getOptimizer, type OptimizerName } from '../optim/index.js';
 import { Rng } from '../tensor/random.js';
 import { seededInitializer, trainLoop } from './loop.js';
 
@@ -40,7 +40,7 @@ export interface LrFindOptions {
   minLr?: number;
   maxLr?: number;
   steps?: number;
-  optimizer?: string;
+  optimizer?: OptimizerName;
   batchSize?: number;
   /** EMA factor for the smoothed loss (default 0.9). */
   smoothing?: number;

@@ -23,7 +23,7 @@ import { dense } from '../nn/dense.js';
 import { sequential } from '../nn/sequential.js';
 import { add, exp, mul, square, sub } from '../ops/arithmetic.js';
 import { reshape, slice } from '../ops/shape.js';
-import { getOptimizer } from '../optim/index.js';
+import { asOptimizerName, getOptimizer } from '../optim/index.js';
 import { fromArray } from '../tensor/creation.js';
 import { Rng } from '../tensor/random.js';
 import { tidy } from '../tensor/scope.js';
@@ -360,7 +360,10 @@ export function localMinimaStudy(options: MinimaOptions = {}): MinimaStudy {
     const path = descend(
       objective,
       [start],
-      getOptimizer(r.optimizer, { lr: r.lr, ...(r.momentum !== undefined ? { momentum: r.momentum } : {}) }),
+      getOptimizer(asOptimizerName(r.optimizer), {
+        lr: r.lr,
+        ...(r.momentum !== undefined ? { momentum: r.momentum } : {}),
+      }),
       { steps },
     );
     const points = path.points.map((p) => p[0]);

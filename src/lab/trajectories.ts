@@ -15,6 +15,7 @@
  */
 import { noGrad } from '../autograd/tape.js';
 import {
+  asOptimizerName,
   getOptimizer,
   optimizers,
   Optimizer,
@@ -266,7 +267,7 @@ export function trajectory(
   try {
     const transform =
       typeof optimizer === 'string'
-        ? getOptimizer(name, { ...labHyperParameters[name], ...options.hyper, lr })
+        ? getOptimizer(asOptimizerName(name), { ...labHyperParameters[name], ...options.hyper, lr })
         : optimizer.transform;
     path = descend(asObjective(f), start, transform, { steps, box: escapeBox(f, options.escapeFactor ?? 3) });
   } catch (error) {

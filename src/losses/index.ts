@@ -6,15 +6,25 @@
  *   sse                  = ½ Σ (ŷ − y)²                      (the lectures' quadratic cost, summed)
  *   binaryCrossEntropy   = −1/n Σ [y ln p + (1 − y) ln(1 − p)]   (p probabilities; ln clamped at −100 like PyTorch)
  *   binaryCrossEntropyFromLogits = 1/n Σ [softplus(z) − z·y]     (stable for any z)
- *   crossEntropy         = −1/N Σᵢ Σ_c yᵢ_c · log softmax(zᵢ)_c  (logits; y integer labels or one-hot rows)
+ *   crossEntropy         = −1/N Σᵢ Σ_c yᵢ_c · log softmax(zᵢ)_c  (logits, as PyTorch; y integer labels or one-hot rows)
+ *   categoricalCrossEntropy = −1/N Σᵢ Σ_c yᵢ_c · log pᵢ_c        (probabilities, as Keras; p clipped to [1e-7, 1])
  *   klDivergence         = 1/N Σᵢ Σ_c pᵢ_c ln(pᵢ_c / qᵢ_c)     (p target, q prediction; clipped to [1e-7, 1] like Keras)
+ *
+ * Logits or probabilities. PyTorch's cross-entropy takes logits, Keras's categorical one
+ * takes probabilities; here `crossEntropy` is the first, `categoricalCrossEntropy` (and
+ * `sparseCategoricalCrossEntropy`, the same function for integer labels) the second, and
+ * `crossEntropyLoss({ fromLogits })` picks one by name. Neither ever applies softmax twice:
+ * given the output of a softmax (a model ending in `activation: 'softmax'`), both compute the
+ * loss from that softmax's input by the fused, stable log-softmax, the same number either way.
+ * Probabilities that are not a softmax output are checked (on backends that read
+ * synchronously): values outside [0, 1] — logits by mistake — are refused with the fix.
  */
 import { noGrad, record } from '../autograd/tape.js';
-import { ShapeError, unknownName } from '../errors.js';
+import { ConfigError, ShapeError, unknownName } from '../errors.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { add, cast, clamp, div, log, maximum, mul, neg, square, sub } from '../ops/arithmetic.js';
-import { logSoftmax, softplus } from '../ops/activation.js';
+import { logSoftmax, softmaxLogits, softplus } from '../ops/activation.js';
 import { mean, sum } from '../ops/reduce.js';
 import { oneHot } from '../ops/shape.js';
 
@@ -70,24 +80,77 @@ export function binaryCrossEntropyFromLogits(logits: Tensor, target: Tensor): Te
  * class probabilities [N, C] (one-hot or soft).
  */
 export function crossEntropy(logits: Tensor, target: Tensor): Tensor {
-  if (logits.rank !== 2) {
+  // A softmax's output given as logits: its input is the logits (never softmax twice).
+  const z = softmaxLogits(logits) ?? logits;
+  return crossEntropyOf('crossEntropy', z, target, (x) => logSoftmax(x, 1));
+}
+
+/** −1/N Σᵢ Σ_c yᵢ_c log(pᵢ_c): y from integer labels [N] or rows [N, C]; `logP` makes log p. */
+function crossEntropyOf(name: string, p: Tensor, target: Tensor, logP: (p: Tensor) => Tensor): Tensor {
+  if (p.rank !== 2) {
     throw new ShapeError(
-      `loss 'crossEntropy': expected logits shaped [batch, classes], got ${formatShape(logits.shape)}.`,
+      `loss '${name}': expected outputs shaped [batch, classes], got ${formatShape(p.shape)}.`,
     );
   }
-  const [n, classes] = logits.shape;
+  const [n, classes] = p.shape;
   let y: Tensor;
   if (target.rank === 1) {
     if (target.size !== n) {
-      throw new ShapeError(`loss 'crossEntropy': ${target.size} labels for a batch of ${n} logits rows.`);
+      throw new ShapeError(`loss '${name}': ${target.size} labels for a batch of ${n} rows.`);
     }
     const labels = target.dtype === 'int32' ? target : cast(target, 'int32');
-    y = oneHot(labels, classes, logits.dtype === 'float64' ? 'float64' : 'float32');
+    y = oneHot(labels, classes, p.dtype === 'float64' ? 'float64' : 'float32');
   } else {
-    checkSame('crossEntropy', logits, target);
-    y = asFloat(target, logits);
+    checkSame(name, p, target);
+    y = asFloat(target, p);
   }
-  return div(neg(sum(mul(y, logSoftmax(logits, 1)))), n);
+  return div(neg(sum(mul(y, logP(p)))), n);
+}
+
+/**
+ * Cross-entropy of probabilities [N, C] (Keras's categorical_crossentropy): a softmax output
+ * goes through the fused log-softmax of its input; other probabilities are clipped to
+ * [1e-7, 1] before the log, as Keras does.
+ */
+export function categoricalCrossEntropy(probabilities: Tensor, target: Tensor): Tensor {
+  const name = 'categoricalCrossEntropy';
+  const z = softmaxLogits(probabilities);
+  if (z) return crossEntropyOf(name, z, target, (x) => logSoftmax(x, 1));
+  checkProbabilities(name, probabilities);
+  return crossEntropyOf(name, probabilities, target, (p) => log(clamp(p, 1e-7, 1)));
+}
+
+/** Refuses values outside [0, 1] where they can be read at once (logits passed by mistake). */
+function checkProbabilities(name: string, p: Tensor): void {
+  if (!p.backend.readSync) return;
+  const values = p.backend.readSync(p.storage, p.dtype, p.size);
+  for (let i = 0; i < values.length; i++) {
+    if (!(values[i] >= 0 && values[i] <= 1)) {
+      throw new ConfigError(
+        `loss '${name}' takes probabilities (a softmax output), but element ${i} of the ${formatShape(p.shape)} ` +
+          `prediction is ${values[i]}. For logits use 'crossEntropy' or crossEntropyLoss({ fromLogits: true }), ` +
+          `or end the model in activation: 'softmax'.`,
+      );
+    }
+  }
+}
+
+/** Cross-entropy by what the model outputs: logits (PyTorch's convention) or probabilities (Keras's). */
+export function crossEntropyLoss(options: { fromLogits: boolean }): LossFn {
+  if (typeof options?.fromLogits !== 'boolean')
+    throw new ConfigError(
+      'crossEntropyLoss: say what the model outputs, { fromLogits: true } or { fromLogits: false }.',
+    );
+  return options.fromLogits ? crossEntropy : categoricalCrossEntropy;
+}
+
+/** Binary cross-entropy by what the model outputs: logits or probabilities. */
+export function binaryCrossEntropyLoss(options: { fromLogits: boolean }): LossFn {
+  if (typeof options?.fromLogits !== 'boolean')
+    throw new ConfigError(
+      'binaryCrossEntropyLoss: say what the model outputs, { fromLogits: true } or { fromLogits: false }.',
+    );
+  return options.fromLogits ? binaryCrossEntropyFromLogits : binaryCrossEntropy;
 }
 
 export function klDivergence(prediction: Tensor, target: Tensor): Tensor {
@@ -105,22 +168,38 @@ export const losses = {
   binaryCrossEntropy,
   binaryCrossEntropyFromLogits,
   crossEntropy,
+  categoricalCrossEntropy,
+  sparseCategoricalCrossEntropy: categoricalCrossEntropy,
   klDivergence,
 } as const satisfies Record<string, LossFn>;
 
-export type LossName = keyof typeof losses;
+const aliases = {
+  meanSquaredError: 'mse',
+  bce: 'binaryCrossEntropy',
+  kld: 'klDivergence',
+} as const satisfies Record<string, keyof typeof losses>;
+
+/** The loss names and their aliases (a typo is a compile error): `compile({ loss: 'crossEntropy' })`. */
+export type LossName = keyof typeof losses | keyof typeof aliases;
+export const lossNames = [...Object.keys(losses), ...Object.keys(aliases)] as LossName[];
+
+/** Whether a string (a command-line flag, a saved model's record) names a loss. */
+export function isLossName(name: string): name is LossName {
+  return Object.hasOwn(losses, name) || Object.hasOwn(aliases, name);
+}
+
+/** A string from outside (a flag, a saved record) as a loss name; unknown names are refused. */
+export function asLossName(name: string): LossName {
+  if (!isLossName(name)) unknownName('loss', name, Object.keys(losses));
+  return name;
+}
 
 /** A loss by name (as in `compile({ loss: 'crossEntropy' })`) or the function itself. */
-export function getLoss(nameOrFn: LossName | string | LossFn): LossFn {
+export function getLoss(nameOrFn: LossName | LossFn): LossFn {
   if (typeof nameOrFn === 'function') return nameOrFn;
-  const aliases: Record<string, LossName> = {
-    meanSquaredError: 'mse',
-    categoricalCrossEntropy: 'crossEntropy',
-    sparseCategoricalCrossEntropy: 'crossEntropy',
-    bce: 'binaryCrossEntropy',
-    kld: 'klDivergence',
-  };
-  const name = (aliases[nameOrFn] ?? nameOrFn) as LossName;
-  if (!(name in losses)) unknownName('loss', nameOrFn, Object.keys(losses));
+  if (!isLossName(nameOrFn)) unknownName('loss', nameOrFn, Object.keys(losses));
+  const name: keyof typeof losses = Object.hasOwn(aliases, nameOrFn)
+    ? aliases[nameOrFn as keyof typeof aliases]
+    : (nameOrFn as keyof typeof losses);
   return losses[name];
 }

@@ -96,7 +96,7 @@ export class PRelu extends Layer {
 
   protected override build(inputShape: Shape): void {
     const count = this.alphaPer === 'channel' && inputShape.length > 1 ? inputShape[1] : 1;
-    this.alpha = this.addParameter('alpha', full([count], this.init), 'weight');
+    this.alpha = this.addParameter('alpha', full([count], this.init, { dtype: this.dtype }), 'weight');
   }
 
   protected override needsBuild(): boolean {

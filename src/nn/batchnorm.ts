@@ -33,7 +33,7 @@ import { ones, zeros } from '../tensor/creation.js';
 import { keep, tidy } from '../tensor/scope.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Layer, type ForwardOptions } from './layer.js';
+import { Layer, type FloatDType, type ForwardOptions } from './layer.js';
 
 export type BatchNormInference = 'running' | 'population';
 
@@ -48,6 +48,8 @@ export interface BatchNormLayerOptions {
   affine?: boolean;
   /** Which population estimate inference uses (default 'running'). */
   inference?: BatchNormInference;
+  /** The type of γ, β and the statistics when numFeatures builds the layer at once (else the input's). */
+  dtype?: FloatDType;
   name?: string;
 }
 
@@ -94,6 +96,13 @@ export class BatchNorm extends Layer {
         `${kind}: inference must be 'running' or 'population', got '${String(this.inference)}'.`,
       );
     }
+    if (options.dtype !== undefined) {
+      if (options.dtype !== 'float32' && options.dtype !== 'float64')
+        throw new ConfigError(
+          `${kind}: dtype must be 'float32' or 'float64', got '${String(options.dtype)}'.`,
+        );
+      this.dtype = options.dtype;
+    }
     if (options.numFeatures !== undefined) {
       this.numFeatures = checkPositiveInt(kind, 'numFeatures', options.numFeatures);
       this.create(this.numFeatures);
@@ -101,18 +110,20 @@ export class BatchNorm extends Layer {
     }
   }
 
+  /** γ, β and the statistics in the layer's type (float64 in a float64 model). */
   private create(c: number): void {
+    const like = { dtype: this.dtype };
     if (this.affine) {
-      this.gamma = this.addParameter('gamma', ones([c]), 'weight');
-      this.beta = this.addParameter('beta', zeros([c]), 'bias');
+      this.gamma = this.addParameter('gamma', ones([c], like), 'weight');
+      this.beta = this.addParameter('beta', zeros([c], like), 'bias');
     }
     const countType = getBackend().supports('int32') ? 'int32' : 'float32';
     this.numBatchesTracked = keep(zeros([], { dtype: countType }));
     this.one = keep(ones([], { dtype: countType }));
-    this.runningMean = keep(zeros([c]));
-    this.runningVar = keep(ones([c]));
-    this.meanSum = keep(zeros([c]));
-    this.varSum = keep(zeros([c]));
+    this.runningMean = keep(zeros([c], like));
+    this.runningVar = keep(ones([c], like));
+    this.meanSum = keep(zeros([c], like));
+    this.varSum = keep(zeros([c], like));
   }
 
   override knownInputShape(): number[] | null {

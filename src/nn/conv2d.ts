@@ -107,6 +107,7 @@ export class Conv2d extends WithActivation {
     const context = {
       fanIn: (this.inChannels / this.groups) * area,
       fanOut: (this.outChannels / this.groups) * area,
+      dtype: this.dtype,
     };
     const kernelInit = getInitializer(this.options.kernelInitializer ?? 'glorotUniform');
     this.weight = this.addParameter(

@@ -7,7 +7,7 @@
  * child layer named 'activation', so a learned one (prelu's α) is among the parameters —
  * trained, and saved as `<dense>.activation.alpha`.
  */
-import { checkPositiveInt } from '../errors.js';
+import { ConfigError, checkPositiveInt } from '../errors.js';
 import { linear } from '../ops/matmul.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -20,6 +20,8 @@ export interface DenseOptions {
   units: number;
   /** Input features; inferred from the first input when omitted. */
   inFeatures?: number;
+  /** Keras's name for inFeatures (`dense({ units: 500, inputDim: 784 })`); give one or the other. */
+  inputDim?: number;
   activation?: ActivationName;
   useBias?: boolean;
   /** Default glorotUniform (as in Keras). */
@@ -39,8 +41,18 @@ export class Dense extends WithActivation {
   constructor(private readonly options: DenseOptions) {
     super(options.name, options.activation);
     this.units = checkPositiveInt('dense', 'units', options.units);
+    if (
+      options.inFeatures !== undefined &&
+      options.inputDim !== undefined &&
+      options.inFeatures !== options.inputDim
+    )
+      throw new ConfigError(
+        `dense: inFeatures (${options.inFeatures}) and its Keras name inputDim (${options.inputDim}) disagree; give one.`,
+      );
     if (options.inFeatures !== undefined)
       this.inFeatures = checkPositiveInt('dense', 'inFeatures', options.inFeatures);
+    else if (options.inputDim !== undefined)
+      this.inFeatures = checkPositiveInt('dense', 'inputDim', options.inputDim);
     getInitializer(options.kernelInitializer ?? 'glorotUniform');
     if (this.inFeatures !== undefined) this.buildFor([1, this.inFeatures]);
   }
@@ -64,7 +76,7 @@ export class Dense extends WithActivation {
       );
     }
     this.inFeatures ??= inputShape[1];
-    const context = { fanIn: this.inFeatures, fanOut: this.units };
+    const context = { fanIn: this.inFeatures, fanOut: this.units, dtype: this.dtype };
     const kernelInit = getInitializer(this.options.kernelInitializer ?? 'glorotUniform');
     this.weight = this.addParameter('weight', kernelInit([this.units, this.inFeatures], context));
     if (this.options.useBias ?? true) {

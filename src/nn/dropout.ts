@@ -8,6 +8,10 @@
  * 'scaleAtTest' is the lectures' "multiply the outgoing weights by the keep probability at
  * test time", applied to the activations (the same thing for the next layer). Put a dropout
  * layer first to drop inputs (the original paper keeps inputs with p = 0.8, i.e. rate 0.2).
+ *
+ * `rate` is the fraction of units dropped, as Keras's `Dropout(rate)` and PyTorch's
+ * `Dropout(p)`: `dropout({ rate: 0.7 })` is Keras's `Dropout(0.7)` and keeps 30% of the units
+ * (TensorFlow 1's `keep_prob` was the other way round: keep_prob 0.7 is rate 0.3 here).
  */
 import { ConfigError } from '../errors.js';
 import { dropout as dropoutOp, type DropoutMode } from '../ops/dropout.js';

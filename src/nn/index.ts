@@ -10,6 +10,18 @@ export {
   type PreluOptions,
 } from './activations.js';
 export { Sequential, sequential } from './sequential.js';
+export {
+  FunctionalModel,
+  SymbolicTensor,
+  input,
+  model,
+  add,
+  concatenate,
+  applyLayer,
+  functionalFromConfig,
+  type InputOptions,
+  type ModelOptions,
+} from './functional.js';
 export { Flatten, flatten, type FlattenOptions } from './flatten.js';
 export { Conv2d, conv2d, type Conv2dLayerOptions } from './conv2d.js';
 export {

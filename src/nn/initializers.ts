@@ -83,10 +83,17 @@ export const initializers = {
   lecunNormal,
 } as const;
 
+/** The initialiser names (a typo is a compile error): `dense({ kernelInitializer: 'heNormal' })`. */
 export type InitializerName = keyof typeof initializers;
+export const initializerNames = Object.keys(initializers) as InitializerName[];
 
-export function getInitializer(nameOrFn: InitializerName | string | Initializer): Initializer {
+/** Whether a string names an initialiser. */
+export function isInitializerName(name: string): name is InitializerName {
+  return Object.hasOwn(initializers, name);
+}
+
+export function getInitializer(nameOrFn: InitializerName | Initializer): Initializer {
   if (typeof nameOrFn === 'function') return nameOrFn;
-  if (!(nameOrFn in initializers)) unknownName('initializer', nameOrFn, Object.keys(initializers));
-  return initializers[nameOrFn as InitializerName]();
+  if (!isInitializerName(nameOrFn)) unknownName('initializer', nameOrFn, initializerNames);
+  return initializers[nameOrFn]();
 }

@@ -8,6 +8,10 @@
  * Parameters are tensors with `requiresGrad`, kept alive outside every tidy scope and
  * named `<layer>.<param>` (e.g. `dense_1.weight`) for error messages and saving.
  *
+ * A layer's parameters share one floating-point type, `dtype`: that of the first input it is
+ * built on (float64 inputs give a float64 model, for exact gradient checks), or the one
+ * given to `buildFor(shape, dtype)`; containers build their children in their own type.
+ *
  * The weights by name, as PyTorch's `state_dict` (same keys, same layouts):
  *
  *   layer.stateDict()               { '0.weight': W, '0.bias': b, '2.running_mean': μ, … }
@@ -18,6 +22,8 @@
  * then its buffers); a container's children add theirs under `childStates()`'s prefixes
  * (a sequential numbers them 0, 1, 2 …, by position, as nn.Sequential does).
  */
+import type { DType } from '../backend/contract.js';
+import { cast } from '../ops/arithmetic.js';
 import { zeros } from '../tensor/creation.js';
 import { keep } from '../tensor/scope.js';
 import { copyValues } from '../tensor/state.js';
@@ -28,6 +34,13 @@ import { ConfigError, ShapeError } from '../errors.js';
 export interface ForwardOptions {
   /** Training mode (dropout active, batch statistics in batch norm). Default false. */
   training?: boolean;
+}
+
+export type FloatDType = 'float32' | 'float64';
+
+/** The parameter type for an input: float64 stays float64, everything else trains in float32. */
+export function floatTypeOf(dtype: DType): FloatDType {
+  return dtype === 'float64' ? 'float64' : 'float32';
 }
 
 export interface LoadStateDictOptions {
@@ -45,6 +58,8 @@ export abstract class Layer {
   /** The layer's kind, e.g. 'dense' — used for default names and saved topologies. */
   abstract readonly kind: string;
   protected built = false;
+  /** The parameters' type, fixed when the layer is built (default float32). */
+  dtype: FloatDType = 'float32';
   private readonly own = new Map<string, Tensor>();
   private layerName: string;
 
@@ -133,16 +148,24 @@ export abstract class Layer {
   call(x: Tensor, options: ForwardOptions = {}): Tensor {
     x.assertAlive(`${this.label}.call`);
     if (!this.built) {
+      this.dtype = floatTypeOf(x.dtype);
       this.build(x.shape);
       this.afterBuild();
+    }
+    if (this.own.size > 0 && x.dtype !== 'int32' && x.dtype !== this.dtype) {
+      throw this.shapeError(
+        `its parameters are ${this.dtype} but the input is ${x.dtype}; build the model for ${x.dtype} ` +
+          `(net.buildFor(shape, '${x.dtype}'), or let the first ${x.dtype} input build it) or cast the input.`,
+      );
     }
     this.checkInput(x);
     return this.forward(x, options);
   }
 
-  /** Builds without data, for a given input shape (batch dimension included). */
-  buildFor(inputShape: Shape): void {
+  /** Builds without data, for a given input shape (batch dimension included) and parameter type. */
+  buildFor(inputShape: Shape, dtype: FloatDType = this.dtype): void {
     if (!this.built) {
+      this.dtype = dtype;
       this.build(inputShape);
       this.afterBuild();
     }
@@ -153,6 +176,12 @@ export abstract class Layer {
    * its key in stateDict when it differs from PyTorch's (batch norm's gamma is 'weight').
    */
   protected addParameter(name: string, value: Tensor, stateName = name): Tensor {
+    // An initialiser that made another type (a custom one) is cast to the layer's.
+    if (value.dtype !== this.dtype) {
+      const converted = cast(value, this.dtype);
+      value.dispose();
+      value = converted;
+    }
     value.requiresGrad = this.trainableFlag;
     value.name = `${this.label}.${name}`;
     keep(value);

@@ -3,7 +3,7 @@
  * (dense_1, dense_2, relu_1 …), so every error names the layer it came from.
  */
 import { ConfigError } from '../errors.js';
-import type { Shape } from '../tensor/shape.js';
+import { formatShape, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Activation, PRelu } from './activations.js';
 import { Dropout } from './dropout.js';
@@ -11,36 +11,65 @@ import { Layer, type ForwardOptions } from './layer.js';
 
 export class Sequential extends Layer {
   readonly kind = 'sequential';
-  readonly layers: Layer[];
+  readonly layers: Layer[] = [];
+  /** The input shape the stack was built for (null until built). */
+  private builtInputShape: Shape | null = null;
 
-  constructor(layers: readonly Layer[], name?: string) {
+  /** A stack of `layers`, or an empty one to fill with `add` (Keras's Sequential()). */
+  constructor(layers: readonly Layer[] = [], name?: string) {
     super(name ?? 'sequential');
-    if (!Array.isArray(layers) || layers.length === 0)
-      throw new ConfigError('sequential: needs a non-empty array of layers.');
+    if (!Array.isArray(layers)) throw new ConfigError('sequential: expected an array of layers.');
     layers.forEach((l, i) => {
       if (!(l instanceof Layer)) throw new ConfigError(`sequential: element ${i} is not a Layer.`);
     });
-    this.layers = [...layers];
-    const counts = new Map<string, number>();
-    const used = new Set(this.layers.map((l) => l.name).filter(Boolean));
-    for (const layer of this.layers) {
-      if (layer.name) continue;
-      let n = counts.get(layer.kind) ?? 0;
-      do n++;
-      while (used.has(`${layer.kind}_${n}`));
-      counts.set(layer.kind, n);
-      layer.name = `${layer.kind}_${n}`;
-      used.add(layer.name);
-    }
-    if (used.size !== this.layers.length) throw new ConfigError('sequential: layer names must be unique.');
+    // Given names first, so that the generated ones avoid them.
+    const used = new Set(layers.map((l) => l.name).filter(Boolean));
+    if (used.size !== layers.filter((l) => l.name).length)
+      throw new ConfigError('sequential: layer names must be unique.');
+    for (const layer of layers) this.push(layer, used);
     // When the first layer knows its input size, build the whole stack now, so that
     // parameters() is complete before any data is seen (an optimiser can be made at once).
-    const inputShape = this.layers[0].knownInputShape();
-    if (inputShape) this.buildFor(inputShape);
+    const inputShape = this.knownInputShape();
+    if (inputShape) this.buildFor(inputShape, this.layers[0].dtype);
+  }
+
+  /**
+   * Appends a layer (Keras's model.add): `model.add(nn.dense({ units: 500, inputDim: 784 }))`.
+   * A stack already built (its first layer knows its input size) builds the new layer at once.
+   */
+  add(layer: Layer): this {
+    if (!(layer instanceof Layer))
+      throw new ConfigError(`sequential.add: expected a Layer, got ${String(layer)}.`);
+    const used = new Set(this.layers.map((l) => l.name));
+    if (layer.name && used.has(layer.name))
+      throw new ConfigError(`sequential.add: a layer named '${layer.name}' is already in ${this.label}.`);
+    this.push(layer, used);
+    if (this.isBuilt && this.builtInputShape) {
+      let shape: Shape = this.builtInputShape;
+      for (const l of this.layers.slice(0, -1)) shape = l.outputShape(shape);
+      layer.buildFor(shape, this.dtype);
+    } else if (this.layers.length === 1) {
+      const inputShape = layer.knownInputShape();
+      if (inputShape) this.buildFor(inputShape, layer.dtype);
+    }
+    return this;
+  }
+
+  /** Names an unnamed layer `<kind>_<n>`, the first n free, and appends it. */
+  private push(layer: Layer, used: Set<string>): void {
+    if (this.layers.includes(layer)) throw new ConfigError(`sequential: ${layer.label} is added twice.`);
+    if (!layer.name) {
+      let n = 0;
+      do n++;
+      while (used.has(`${layer.kind}_${n}`));
+      layer.name = `${layer.kind}_${n}`;
+    }
+    used.add(layer.name);
+    this.layers.push(layer);
   }
 
   override knownInputShape(): number[] | null {
-    return this.layers[0].knownInputShape();
+    return this.layers[0]?.knownInputShape() ?? null;
   }
 
   // The first layer that says, looking through those that keep any shape (activations, dropout).
@@ -54,14 +83,21 @@ export class Sequential extends Layer {
   }
 
   protected override build(inputShape: Shape): void {
+    if (this.layers.length === 0) throw this.empty();
+    this.builtInputShape = [...inputShape];
     let shape: Shape = inputShape;
     for (const layer of this.layers) {
-      layer.buildFor(shape);
+      layer.buildFor(shape, this.dtype);
       shape = layer.outputShape(shape);
     }
   }
 
+  private empty(): ConfigError {
+    return new ConfigError(`${this.label}: the model has no layers yet; add some with model.add(layer).`);
+  }
+
   forward(x: Tensor, options: ForwardOptions): Tensor {
+    if (this.layers.length === 0) throw this.empty();
     let y = x;
     for (const layer of this.layers) y = layer.call(y, options);
     return y;
@@ -98,10 +134,26 @@ export class Sequential extends Layer {
     };
   }
 
-  /** A table of layers, output shapes and parameter counts. */
+  /**
+   * A table of layers, output shapes and parameter counts. `inputShape` may leave out the batch
+   * dimension when the stack knows its input rank (its first layer was given its input size, or
+   * it was built); an unbuilt stack is built for it, so the counts are complete before any data.
+   */
   summary(inputShape?: Shape): string {
     const rows: string[][] = [['layer', 'kind', 'output shape', 'parameters']];
-    let shape: number[] | undefined = inputShape ? [...inputShape] : undefined;
+    const known = this.builtInputShape ?? this.knownInputShape();
+    let shape: number[] | undefined;
+    if (inputShape) {
+      shape = known && inputShape.length === known.length - 1 ? [1, ...inputShape] : [...inputShape];
+      if (known && shape.length !== known.length) {
+        throw this.shapeError(
+          `summary: input shape ${formatShape(inputShape)} does not fit the model's input ${formatShape(known.map((d, i) => (i === 0 ? 1 : d)))} (with or without the batch dimension).`,
+        );
+      }
+      if (!this.isBuilt) this.buildFor(shape);
+    } else if (known) {
+      shape = [...known];
+    }
     let total = 0;
     for (const layer of this.layers) {
       if (shape) shape = layer.outputShape(shape);
@@ -120,6 +172,6 @@ export class Sequential extends Layer {
   }
 }
 
-export function sequential(layers: readonly Layer[], name?: string): Sequential {
+export function sequential(layers: readonly Layer[] = [], name?: string): Sequential {
   return new Sequential(layers, name);
 }

@@ -17,7 +17,7 @@ export abstract class WithActivation extends Layer {
 
   /** Builds the activation for this layer's output shape (call at the end of build). */
   protected buildActivation(outputShape: readonly number[]): void {
-    this.activationLayer?.buildFor(outputShape);
+    this.activationLayer?.buildFor(outputShape, this.dtype);
     this.nameActivationParameters();
   }
 

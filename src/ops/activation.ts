@@ -49,14 +49,29 @@ export function prelu(x: Tensor, alpha: Tensor): Tensor {
   return add(relu(x), mul(alpha, minimum(x, 0)));
 }
 
+/** Each softmax output over the last axis → its input z, for the losses (see softmaxLogits). */
+const softmaxInputs = new WeakMap<Tensor, Tensor>();
+
+/**
+ * The logits z of p = softmax(z) over the last axis, while z is alive; null for any other
+ * tensor. Cross-entropy uses them: log softmax(z) is stable where log p underflows, and a
+ * softmax output handed to a loss that expects logits is never put through softmax again.
+ */
+export function softmaxLogits(p: Tensor): Tensor | null {
+  const z = softmaxInputs.get(p);
+  return z && !z.isDisposed ? z : null;
+}
+
 function softmaxFamily(x: Tensor, axis: number, log: boolean): Tensor {
   const name = log ? 'logSoftmax' : 'softmax';
   checkTensor(name, 'x', x);
   if (x.dtype === 'int32')
     throw new ShapeError(`${name}: expected a float tensor, got int32 ${formatShape(x.shape)}.`);
-  const view = axisView(x.shape, normalizeAxis(name, axis, x.rank));
+  const a = normalizeAxis(name, axis, x.rank);
+  const view = axisView(x.shape, a);
   const out = empty(x.backend, x.dtype, x.shape);
   x.backend.softmax(x.storage, view, out.storage, x.dtype, log);
+  if (!log && a === x.rank - 1) softmaxInputs.set(out, x);
   return record(out, name, [x], (dy) => {
     const dx = empty(x.backend, x.dtype, x.shape);
     x.backend.softmaxGrad(out.storage, dy.storage, view, dx.storage, x.dtype, log);

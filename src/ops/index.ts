@@ -10,3 +10,4 @@ export { conv2d, type Conv2dOptions, type Padding, type Pair, type WindowOptions
 export * from './pool.js';
 export * from './normalization.js';
 export * from './dropout.js';
+export { fuse, Expr } from './fused.js';

@@ -12,9 +12,9 @@
 import { ConfigError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { clipByGlobalNorm, clipByValue } from './clipping.js';
-import { getOptimizer, optimizerOptions } from './registry.js';
+import { asOptimizerName, defaultLearningRate, getOptimizer, optimizerOptions } from './registry.js';
 import { addDecayedWeights, l1Penalty, l2Penalty } from './regularizers.js';
-import { parseSchedule } from './schedules.js';
+import { parseSchedule, type ScheduleSpec } from './schedules.js';
 import { chain, erase, type GradientTransformation, type OptState, type ScheduleLike } from './transform.js';
 import { isBias } from './util.js';
 
@@ -25,8 +25,12 @@ export interface BuildOptions {
   lr?: number;
   /** --momentum: for sgd, momentum, nesterov and rmsprop. */
   momentum?: number;
-  /** --schedule, in parseSchedule's syntax ('cosine:1000:100'); needs lr. */
+  /** --schedule, in parseSchedule's syntax ('cosine:1000:100'), from lr or the optimiser's default rate. */
   schedule?: string;
+  /** What the schedule's counts are (--schedule-per): 'step' (default here) or 'epoch'. */
+  schedulePer?: 'step' | 'epoch';
+  /** Optimiser steps in one epoch, for schedulePer 'epoch'. */
+  stepsPerEpoch?: number;
   /** --clip-value θ: clamp every gradient component to [−θ, θ]. */
   clipValue?: number;
   /** --clip-norm c: rescale the gradients so their global norm is at most c. */
@@ -49,6 +53,8 @@ const BUILD_KEYS = [
   'lr',
   'momentum',
   'schedule',
+  'schedulePer',
+  'stepsPerEpoch',
   'clipValue',
   'clipNorm',
   'l1',
@@ -70,6 +76,8 @@ export function buildOptimizer(options: BuildOptions): GradientTransformation<Op
     lr,
     momentum,
     schedule,
+    schedulePer,
+    stepsPerEpoch,
     clipValue,
     clipNorm,
     l1,
@@ -79,14 +87,17 @@ export function buildOptimizer(options: BuildOptions): GradientTransformation<Op
     lineSearch,
     paramNames,
   } = options;
-  const accepted = optimizerOptions(name);
+  const accepted = optimizerOptions(asOptimizerName(name));
   const optimizerLabel = `--optimizer ${name}`;
   let rate: ScheduleLike | undefined = lr;
   if (schedule !== undefined) {
-    if (lr === undefined) throw new ConfigError(`${where}: --schedule needs a base learning rate (--lr).`);
     if (!accepted.includes('lr'))
       throw new ConfigError(`${where}: ${optimizerLabel} takes no learning-rate schedule.`);
-    rate = parseSchedule(schedule, lr);
+    // A string from the command line: parseSchedule checks its form at run time.
+    rate = parseSchedule(schedule as ScheduleSpec, lr ?? defaultLearningRate(asOptimizerName(name)), {
+      per: schedulePer,
+      stepsPerEpoch,
+    });
   }
   if (momentum !== undefined && !accepted.includes('momentum')) {
     const takers = ['sgd', 'momentum', 'nesterov', 'rmsprop'].join(', ');
@@ -101,7 +112,7 @@ export function buildOptimizer(options: BuildOptions): GradientTransformation<Op
   if (lineSearch !== undefined && !accepted.includes('lineSearch')) {
     throw new ConfigError(`${where}: a line search applies to lbfgs; ${optimizerLabel} has none.`);
   }
-  const base = getOptimizer(name, {
+  const base = getOptimizer(asOptimizerName(name), {
     lr: rate,
     momentum,
     damping,

@@ -22,5 +22,15 @@ export * from './schedules.js';
 export * from './cost.js';
 export * from './build.js';
 export { isBias, type ParamMask } from './util.js';
-export { optimizers, getOptimizer, optimizerOptions, type NamedOptimizerOptions } from './registry.js';
+export {
+  optimizers,
+  optimizerNames,
+  isOptimizerName,
+  asOptimizerName,
+  getOptimizer,
+  optimizerOptions,
+  defaultLearningRate,
+  type OptimizerName,
+  type NamedOptimizerOptions,
+} from './registry.js';
 export { Optimizer, type Closure } from './optimizer.js';

@@ -37,7 +37,7 @@ const as =
     erase(make(options as T));
 
 /** Optimisers usable by name, as in `compile({ optimizer: 'sgd' })` and `--optimizer`. */
-export const optimizers: Record<string, Factory> = {
+export const optimizers = {
   sgd: as(sgd),
   momentum: as(momentum),
   nesterov: as(nesterov),
@@ -53,9 +53,24 @@ export const optimizers: Record<string, Factory> = {
   quickprop: as(quickprop),
   lbfgs: as(lbfgs),
   newton: as(newton),
-};
+} as const satisfies Record<string, Factory>;
 
-const OPTION_NAMES: Record<string, readonly string[]> = {
+/** The optimiser names (a typo is a compile error): `compile({ optimizer: 'adam' })`. */
+export type OptimizerName = keyof typeof optimizers;
+export const optimizerNames = Object.keys(optimizers) as OptimizerName[];
+
+/** A string from outside (a flag, a saved record) as an optimiser name; unknown names are refused. */
+export function asOptimizerName(name: string): OptimizerName {
+  if (!isOptimizerName(name)) unknownName('optimizer', name, optimizerNames);
+  return name;
+}
+
+/** Whether a string (a command-line flag) names an optimiser. */
+export function isOptimizerName(name: string): name is OptimizerName {
+  return Object.hasOwn(optimizers, name);
+}
+
+const OPTION_NAMES: Record<OptimizerName, readonly string[]> = {
   sgd: SGD_OPTIONS,
   momentum: ['lr', 'momentum'],
   nesterov: ['lr', 'momentum', 'weightDecay'],
@@ -73,17 +88,43 @@ const OPTION_NAMES: Record<string, readonly string[]> = {
   newton: ['lr', 'damping', 'maxParameters'],
 };
 
+/**
+ * Each optimiser's default learning rate η₀ (its factory's `lr` default, PyTorch's where PyTorch
+ * has it): the base of a schedule given without a rate.
+ */
+const DEFAULT_LR: Record<OptimizerName, number> = {
+  sgd: 0.01,
+  momentum: 0.01,
+  nesterov: 0.01,
+  adagrad: 0.01,
+  rmsprop: 0.01,
+  adadelta: 1,
+  adam: 1e-3,
+  adamw: 1e-3,
+  adamax: 2e-3,
+  nadam: 2e-3,
+  amsgrad: 1e-3,
+  rprop: 0.01,
+  quickprop: 0.01,
+  lbfgs: 1,
+  newton: 1,
+};
+
+export function defaultLearningRate(name: OptimizerName): number {
+  return DEFAULT_LR[asOptimizerName(name)];
+}
+
 /** The option names a registered optimiser takes (empty for names registered elsewhere). */
-export function optimizerOptions(name: string): readonly string[] {
-  if (!Object.hasOwn(optimizers, name)) unknownName('optimizer', name, Object.keys(optimizers));
-  return OPTION_NAMES[name] ?? [];
+export function optimizerOptions(name: OptimizerName): readonly string[] {
+  if (!isOptimizerName(name)) unknownName('optimizer', name, optimizerNames);
+  return OPTION_NAMES[name];
 }
 
 export function getOptimizer(
-  name: string,
+  name: OptimizerName,
   options: NamedOptimizerOptions = {},
 ): GradientTransformation<OptState> {
-  if (!Object.hasOwn(optimizers, name)) unknownName('optimizer', name, Object.keys(optimizers));
+  if (!isOptimizerName(name)) unknownName('optimizer', name, optimizerNames);
   const factory = optimizers[name];
   if (typeof options.lr === 'number' && !(options.lr > 0)) {
     throw new ConfigError(`optimizer '${name}': learning rate must be positive, got ${options.lr}.`);

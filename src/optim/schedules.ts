@@ -21,10 +21,15 @@
  * finite). `robbinsMonro(schedule)` says which of these a schedule meets: analytically for
  * the schedules made here, numerically for any other function.
  *
+ * The unit of t. Each schedule says what it counts, `per: 'step'` (optimiser updates, the
+ * default, as optax) or `per: 'epoch'` (passes over the data, as torch's schedulers stepped once
+ * an epoch), given with the steps in an epoch: `stepDecay(0.1, 10, 0.5, { per: 'epoch',
+ * stepsPerEpoch: 50 })` halves the rate every 10 epochs, whatever the batch size; in between it
+ * holds, t_epoch = ⌊t / stepsPerEpoch⌋. `describeSchedule(s).per` tells which. On the command
+ * line `--schedule` counts epochs (`--schedule-per step` for steps).
+ *
  * PyTorch differences: torch's CosineAnnealingLR keeps going past T_max as a periodic cosine
- * (back up towards η₀); ours stays at η_min after T, as optax's. Torch's schedulers count
- * `scheduler.step()` calls, usually once per epoch; ours count optimiser steps — pass epoch
- * counts × batches per epoch, or call the function with the epoch yourself.
+ * (back up towards η₀); ours stays at η_min after T, as optax's.
  */
 import { ConfigError } from '../errors.js';
 import type { Schedule } from './transform.js';
@@ -36,8 +41,18 @@ import {
   checkPositiveNumber,
 } from './util.js';
 
-/** What a schedule made here is, for robbinsMonro and for display. */
-export type ScheduleInfo =
+/** What a schedule counts: optimiser steps, or epochs of `stepsPerEpoch` steps each. */
+export interface ScheduleUnit {
+  /** 'step' (default) or 'epoch'. */
+  per?: 'step' | 'epoch';
+  /** Optimiser steps in one epoch; required with per: 'epoch'. */
+  stepsPerEpoch?: number;
+}
+
+/** What a schedule made here is, for robbinsMonro and for display; counts are in `per` units. */
+export type ScheduleInfo = ScheduleKind & { per: 'step' | 'epoch'; stepsPerEpoch?: number };
+
+type ScheduleKind =
   | { kind: 'constant'; lr: number }
   | { kind: 'power'; lr: number; k: number; power: number }
   | { kind: 'step'; lr: number; stepSize: number; gamma: number }
@@ -55,9 +70,29 @@ export type ScheduleInfo =
 
 const infos = new WeakMap<Schedule, ScheduleInfo>();
 
-function tagged(info: ScheduleInfo, fn: Schedule): Schedule {
-  infos.set(fn, info);
-  return fn;
+/** Registers what `fn` is and, for a schedule per epoch, makes it read the epoch from the step. */
+function tagged(where: string, kind: ScheduleKind, fn: Schedule, unit: ScheduleUnit = {}): Schedule {
+  const per = unit.per ?? 'step';
+  if (per !== 'step' && per !== 'epoch')
+    throw new ConfigError(`${where}: per must be 'step' or 'epoch', got '${String(per)}'.`);
+  if (per === 'step') {
+    if (unit.stepsPerEpoch !== undefined)
+      throw new ConfigError(`${where}: stepsPerEpoch applies to per: 'epoch' only.`);
+    infos.set(fn, { ...kind, per });
+    return fn;
+  }
+  const k = unit.stepsPerEpoch;
+  if (!(typeof k === 'number' && Number.isInteger(k) && k > 0)) {
+    throw new ConfigError(
+      `${where}: per: 'epoch' needs stepsPerEpoch, the optimiser steps in one epoch (a positive integer), got ${String(k)}.`,
+    );
+  }
+  const byEpoch: Schedule = (t) => {
+    checkStep(where, t);
+    return fn(Math.floor(t / k));
+  };
+  infos.set(byEpoch, { ...kind, per, stepsPerEpoch: k });
+  return byEpoch;
 }
 
 /** The description of a schedule made by this module (undefined for any other function). */
@@ -73,52 +108,67 @@ function checkStep(where: string, t: number): void {
 /** η(t) = η₀. */
 export function constant(lr: number): Schedule {
   checkPositiveNumber('constant', 'learning rate', lr);
-  return tagged({ kind: 'constant', lr }, () => lr);
+  return tagged('constant', { kind: 'constant', lr }, () => lr);
 }
 
 /** η(t) = η₀ (1 + k t)^(−p). */
-export function powerDecay(lr: number, k: number, power: number): Schedule {
+export function powerDecay(lr: number, k: number, power: number, unit: ScheduleUnit = {}): Schedule {
   const where = 'powerDecay';
   checkPositiveNumber(where, 'learning rate', lr);
   checkNonNegativeNumber(where, 'k', k);
   checkNonNegativeNumber(where, 'power', power);
-  return tagged({ kind: 'power', lr, k, power }, (t) => {
-    checkStep(where, t);
-    return power === 1
-      ? lr / (1 + k * t)
-      : power === 0.5
-        ? lr / Math.sqrt(1 + k * t)
-        : lr * (1 + k * t) ** -power;
-  });
+  return tagged(
+    where,
+    { kind: 'power', lr, k, power },
+    (t) => {
+      checkStep(where, t);
+      return power === 1
+        ? lr / (1 + k * t)
+        : power === 0.5
+          ? lr / Math.sqrt(1 + k * t)
+          : lr * (1 + k * t) ** -power;
+    },
+    unit,
+  );
 }
 
 /** η(t) = η₀ / (1 + k t): the 1/t decay that meets Robbins–Monro. */
-export function inverseTimeDecay(lr: number, k: number): Schedule {
+export function inverseTimeDecay(lr: number, k: number, unit: ScheduleUnit = {}): Schedule {
   checkPositiveNumber('inverseTimeDecay', 'learning rate', lr);
   checkNonNegativeNumber('inverseTimeDecay', 'k', k);
-  return powerDecay(lr, k, 1);
+  return powerDecay(lr, k, 1, unit);
 }
 
 /** η(t) = η₀ / √(t + 1). */
-export function inverseSqrtDecay(lr: number): Schedule {
+export function inverseSqrtDecay(lr: number, unit: ScheduleUnit = {}): Schedule {
   checkPositiveNumber('inverseSqrtDecay', 'learning rate', lr);
-  return powerDecay(lr, 1, 0.5);
+  return powerDecay(lr, 1, 0.5, unit);
 }
 
 /** η(t) = η₀ γ^⌊t/s⌋ (torch StepLR(step_size = s, gamma = γ)). */
-export function stepDecay(lr: number, stepSize: number, gamma = 0.1): Schedule {
+export function stepDecay(lr: number, stepSize: number, gamma = 0.1, unit: ScheduleUnit = {}): Schedule {
   const where = 'stepDecay';
   checkPositiveNumber(where, 'learning rate', lr);
   checkPositiveInteger(where, 'step size', stepSize);
   checkInRange(where, 'gamma', gamma, 0, 1, { lo: 'open', hi: 'closed' });
-  return tagged({ kind: 'step', lr, stepSize, gamma }, (t) => {
-    checkStep(where, t);
-    return lr * gamma ** Math.floor(t / stepSize);
-  });
+  return tagged(
+    where,
+    { kind: 'step', lr, stepSize, gamma },
+    (t) => {
+      checkStep(where, t);
+      return lr * gamma ** Math.floor(t / stepSize);
+    },
+    unit,
+  );
 }
 
 /** η(t) = η₀ γ^(milestones passed) (torch MultiStepLR). */
-export function multiStepDecay(lr: number, milestones: readonly number[], gamma = 0.1): Schedule {
+export function multiStepDecay(
+  lr: number,
+  milestones: readonly number[],
+  gamma = 0.1,
+  unit: ScheduleUnit = {},
+): Schedule {
   const where = 'multiStepDecay';
   checkPositiveNumber(where, 'learning rate', lr);
   if (!Array.isArray(milestones) || milestones.some((m) => !(Number.isInteger(m) && m > 0))) {
@@ -128,26 +178,36 @@ export function multiStepDecay(lr: number, milestones: readonly number[], gamma 
   }
   const sorted = [...milestones].sort((a, b) => a - b);
   checkInRange(where, 'gamma', gamma, 0, 1, { lo: 'open', hi: 'closed' });
-  return tagged({ kind: 'multiStep', lr, milestones: sorted, gamma }, (t) => {
-    checkStep(where, t);
-    let passed = 0;
-    for (const m of sorted) if (t >= m) passed++;
-    return lr * gamma ** passed;
-  });
+  return tagged(
+    where,
+    { kind: 'multiStep', lr, milestones: sorted, gamma },
+    (t) => {
+      checkStep(where, t);
+      let passed = 0;
+      for (const m of sorted) if (t >= m) passed++;
+      return lr * gamma ** passed;
+    },
+    unit,
+  );
 }
 
 /** η(t) = η₀ γ^t (torch ExponentialLR). */
-export function exponentialDecay(lr: number, gamma: number): Schedule {
+export function exponentialDecay(lr: number, gamma: number, unit: ScheduleUnit = {}): Schedule {
   const where = 'exponentialDecay';
   checkPositiveNumber(where, 'learning rate', lr);
   checkInRange(where, 'gamma', gamma, 0, 1, { lo: 'open', hi: 'closed' });
-  return tagged({ kind: 'exponential', lr, gamma }, (t) => {
-    checkStep(where, t);
-    return lr * gamma ** t;
-  });
+  return tagged(
+    where,
+    { kind: 'exponential', lr, gamma },
+    (t) => {
+      checkStep(where, t);
+      return lr * gamma ** t;
+    },
+    unit,
+  );
 }
 
-export interface CosineOptions {
+export interface CosineOptions extends ScheduleUnit {
   /** η_min reached at T (default 0). */
   minLr?: number;
   /** W, steps of linear warm-up at the start (default 0). */
@@ -162,7 +222,7 @@ export interface CosineOptions {
  */
 export function cosineDecay(lr: number, totalSteps: number, options: CosineOptions = {}): Schedule {
   const where = 'cosineDecay';
-  checkOptionKeys(where, options, ['minLr', 'warmupSteps', 'warmupStartFactor']);
+  checkOptionKeys(where, options, ['minLr', 'warmupSteps', 'warmupStartFactor', 'per', 'stepsPerEpoch']);
   checkPositiveNumber(where, 'learning rate', lr);
   checkPositiveInteger(where, 'total steps', totalSteps);
   const minLr = checkNonNegativeNumber(where, 'minLr', options.minLr ?? 0);
@@ -179,12 +239,17 @@ export function cosineDecay(lr: number, totalSteps: number, options: CosineOptio
     hi: 'closed',
   });
   const span = totalSteps - warmupSteps;
-  return tagged({ kind: 'cosine', lr, totalSteps, warmupSteps, warmupStartFactor: f, minLr }, (t) => {
-    checkStep(where, t);
-    if (t < warmupSteps) return lr * (f + ((1 - f) * t) / warmupSteps);
-    if (t >= totalSteps) return minLr;
-    return minLr + ((lr - minLr) * (1 + Math.cos((Math.PI * (t - warmupSteps)) / span))) / 2;
-  });
+  return tagged(
+    where,
+    { kind: 'cosine', lr, totalSteps, warmupSteps, warmupStartFactor: f, minLr },
+    (t) => {
+      checkStep(where, t);
+      if (t < warmupSteps) return lr * (f + ((1 - f) * t) / warmupSteps);
+      if (t >= totalSteps) return minLr;
+      return minLr + ((lr - minLr) * (1 + Math.cos((Math.PI * (t - warmupSteps)) / span))) / 2;
+    },
+    { per: options.per, stepsPerEpoch: options.stepsPerEpoch },
+  );
 }
 
 // ---- reduce on plateau -------------------------------------------------------------------
@@ -269,7 +334,7 @@ export class ReduceLROnPlateau {
     this.minLr = checkNonNegativeNumber(where, 'minLr', options.minLr ?? 0);
     this.eps = checkNonNegativeNumber(where, 'eps', options.eps ?? 1e-8);
     this.best = this.mode === 'min' ? Infinity : -Infinity;
-    this.schedule = tagged({ kind: 'plateau', lr, minLr: this.minLr }, () => this.lr);
+    this.schedule = tagged('reduceOnPlateau', { kind: 'plateau', lr, minLr: this.minLr }, () => this.lr);
   }
 
   private isBetter(value: number): boolean {
@@ -337,7 +402,7 @@ function verdict(
   return { sumDiverges, sumOfSquaresConverges: squaresConverge, satisfied, method, certain, reason };
 }
 
-function analytic(info: ScheduleInfo): RobbinsMonroVerdict {
+function analytic(info: ScheduleKind): RobbinsMonroVerdict {
   const a = (d: boolean, c: boolean, reason: string) => verdict(d, c, 'analytic', true, reason);
   switch (info.kind) {
     case 'constant':
@@ -462,14 +527,29 @@ export function robbinsMonro(schedule: Schedule | number): RobbinsMonroVerdict {
 export const SCHEDULE_FORMS =
   'constant | step:<every>[:<gamma>] | multistep:<m1>,<m2>,…[:<gamma>] | exp:<gamma> | inv:<k> | sqrt | power:<k>:<p> | cosine:<total>[:<warmup>[:<minLr>]]';
 
+/** The forms of SCHEDULE_FORMS as a type, so that a misspelled schedule does not compile. */
+export type ScheduleSpec =
+  | 'constant'
+  | 'sqrt'
+  | `step:${number}`
+  | `step:${number}:${number}`
+  | `multistep:${string}`
+  | `exp:${number}`
+  | `inv:${number}`
+  | `power:${number}:${number}`
+  | `cosine:${number}`
+  | `cosine:${number}:${number}`
+  | `cosine:${number}:${number}:${number}`;
+
 /**
  * Reads a schedule written on the command line, with `baseLr` as η₀:
  * 'constant', 'step:10:0.5', 'multistep:30,60:0.1', 'exp:0.96', 'inv:0.01', 'sqrt',
- * 'power:0.1:0.75', 'cosine:1000', 'cosine:1000:100', 'cosine:1000:100:1e-5'. Counts are
- * optimiser steps.
+ * 'power:0.1:0.75', 'cosine:1000', 'cosine:1000:100', 'cosine:1000:100:1e-5'. The counts
+ * are in `unit.per` units: optimiser steps by default, epochs with
+ * `{ per: 'epoch', stepsPerEpoch }` (the command line's default).
  */
-export function parseSchedule(text: string, baseLr: number): Schedule {
-  const where = `--schedule '${text}'`;
+export function parseSchedule(text: ScheduleSpec, baseLr: number, unit: ScheduleUnit = {}): Schedule {
+  const where = `--schedule '${String(text)}'`;
   const fail = (why: string): never => {
     throw new ConfigError(`${where}: ${why}. Forms: ${SCHEDULE_FORMS}.`);
   };
@@ -502,37 +582,39 @@ export function parseSchedule(text: string, baseLr: number): Schedule {
   switch (kind.toLowerCase()) {
     case 'constant':
       arity(0, 0);
-      return build(() => constant(baseLr));
+      return build(() => tagged('constant', { kind: 'constant', lr: baseLr }, () => baseLr, unit));
     case 'step': {
       arity(1, 2);
       const every = number(args[0], 'the step interval');
       const gamma = args[1] === undefined ? 0.1 : number(args[1], 'the decay factor gamma');
-      return build(() => stepDecay(baseLr, every, gamma));
+      return build(() => stepDecay(baseLr, every, gamma, unit));
     }
     case 'multistep': {
       arity(1, 2);
       const milestones = (args[0] ?? '').split(',').map((m) => number(m, 'a milestone'));
       const gamma = args[1] === undefined ? 0.1 : number(args[1], 'the decay factor gamma');
-      return build(() => multiStepDecay(baseLr, milestones, gamma));
+      return build(() => multiStepDecay(baseLr, milestones, gamma, unit));
     }
     case 'exp':
       arity(1, 1);
-      return build(() => exponentialDecay(baseLr, number(args[0], 'the decay factor gamma')));
+      return build(() => exponentialDecay(baseLr, number(args[0], 'the decay factor gamma'), unit));
     case 'inv':
       arity(1, 1);
-      return build(() => inverseTimeDecay(baseLr, number(args[0], 'the decay rate k')));
+      return build(() => inverseTimeDecay(baseLr, number(args[0], 'the decay rate k'), unit));
     case 'sqrt':
       arity(0, 0);
-      return build(() => inverseSqrtDecay(baseLr));
+      return build(() => inverseSqrtDecay(baseLr, unit));
     case 'power':
       arity(2, 2);
-      return build(() => powerDecay(baseLr, number(args[0], 'the rate k'), number(args[1], 'the power p')));
+      return build(() =>
+        powerDecay(baseLr, number(args[0], 'the rate k'), number(args[1], 'the power p'), unit),
+      );
     case 'cosine': {
       arity(1, 3);
-      const total = number(args[0], 'the total number of steps');
-      const warmupSteps = args[1] === undefined ? 0 : number(args[1], 'the warm-up steps');
+      const total = number(args[0], `the total number of ${unit.per ?? 'step'}s`);
+      const warmupSteps = args[1] === undefined ? 0 : number(args[1], `the warm-up ${unit.per ?? 'step'}s`);
       const minLr = args[2] === undefined ? 0 : number(args[2], 'the final learning rate');
-      return build(() => cosineDecay(baseLr, total, { warmupSteps, minLr }));
+      return build(() => cosineDecay(baseLr, total, { warmupSteps, minLr, ...unit }));
     }
     default:
       return fail(`unknown schedule '${kind}'`);

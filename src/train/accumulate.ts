@@ -10,7 +10,7 @@ import { zeros } from '../tensor/creation.js';
 import { dispose, keep } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Logs } from './callbacks.js';
-import type { Metric } from './metrics.js';
+import { metricValue, type Metric } from './metrics.js';
 
 export interface Accumulator {
   reset(): void;
@@ -50,7 +50,7 @@ export class EpochMeans implements Accumulator {
   async result(): Promise<Logs> {
     const values = await Promise.all(this.sums.map((t) => t.data()));
     const logs: Logs = { loss: values[0][0] / this.samples };
-    this.metrics.forEach((m, i) => (logs[m.name] = values[i + 1][0] / this.samples));
+    this.metrics.forEach((m, i) => (logs[m.name] = metricValue(m, values[i + 1], this.samples)));
     return logs;
   }
 

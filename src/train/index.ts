@@ -6,7 +6,10 @@
  */
 import { Layer } from '../nn/layer.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { Dataset } from '../data/dataset.js';
+import { Dataset } from '../data/dataset.js';
+import { ConfigError } from '../errors.js';
+import { reshape } from '../ops/shape.js';
+import { datasetFrom, inputsFrom, type ArrayInput } from './inputs.js';
 import type { History, Logs } from './callbacks.js';
 import { Model, type CompileOptions, type EvaluateOptions, type FitOptions } from './model.js';
 
@@ -20,7 +23,25 @@ export { CallbackList, statefulCallbacks, type StatefulCallback } from './callba
 export { HistoryRecorder } from './history.js';
 export { checkpointing, type CheckpointingOptions } from './checkpointing.js';
 export { Ensemble, ensemble, bootstrapSample, type EnsembleOptions } from './ensemble.js';
-export { accuracy, getMetric, type Metric } from './metrics.js';
+export { datasetFrom, type ArrayInput } from './inputs.js';
+export * as metrics from './metrics.js';
+export {
+  accuracy,
+  topKAccuracy,
+  precision,
+  recall,
+  f1,
+  mae,
+  mse,
+  r2,
+  confusionMatrix,
+  classificationReport,
+  getMetric,
+  metricNames,
+  type Metric,
+  type MetricName,
+  type ClassScores,
+} from './metrics.js';
 export {
   analyzeEpoch,
   checkDiagnoseOptions,
@@ -59,21 +80,68 @@ export function modelOf(layer: Layer): Model {
 declare module '../nn/layer.js' {
   interface Layer {
     compile(options: CompileOptions): Model;
+    /** Keras's fit: a Dataset, or x and y as tensors or plain arrays (see train/inputs.ts). */
     fit(data: Dataset, options?: FitOptions): Promise<History>;
+    fit(x: ArrayInput, y: ArrayInput, options?: FitOptions): Promise<History>;
     evaluate(data: Dataset, options?: EvaluateOptions): Promise<Logs>;
-    predict(x: Tensor, options?: EvaluateOptions): Tensor;
+    evaluate(x: ArrayInput, y: ArrayInput, options?: EvaluateOptions): Promise<Logs>;
+    predict(x: ArrayInput, options?: EvaluateOptions): Tensor;
   }
+}
+
+/** (data, options) or (x, y, options): the Dataset and options, and what to free after. */
+function dataAndOptions<O>(
+  where: string,
+  args: [Dataset | ArrayInput, (ArrayInput | O)?, O?],
+): { data: Dataset; options: O | undefined; release(): void } {
+  const [first, second, third] = args;
+  if (first instanceof Dataset) return { data: first, options: second as O | undefined, release: () => {} };
+  if (second === undefined)
+    throw new ConfigError(`${where}: give a Dataset, or the inputs x and the targets y (tensors or arrays).`);
+  const { data, release } = datasetFrom(where, first, second as ArrayInput);
+  return { data, options: third, release };
 }
 
 Layer.prototype.compile = function (this: Layer, options: CompileOptions) {
   return modelOf(this).compile(options);
 };
-Layer.prototype.fit = function (this: Layer, data: Dataset, options?: FitOptions) {
-  return modelOf(this).fit(data, options);
-};
-Layer.prototype.evaluate = function (this: Layer, data: Dataset, options?: EvaluateOptions) {
-  return modelOf(this).evaluate(data, options);
-};
-Layer.prototype.predict = function (this: Layer, x: Tensor, options?: EvaluateOptions) {
-  return modelOf(this).predict(x, options);
+Layer.prototype.fit = async function (
+  this: Layer,
+  ...args: [Dataset | ArrayInput, (ArrayInput | FitOptions)?, FitOptions?]
+) {
+  const { data, options, release } = dataAndOptions<FitOptions>('fit', args);
+  try {
+    return await modelOf(this).fit(data, options);
+  } finally {
+    release();
+  }
+} as Layer['fit'];
+Layer.prototype.evaluate = async function (
+  this: Layer,
+  ...args: [Dataset | ArrayInput, (ArrayInput | EvaluateOptions)?, EvaluateOptions?]
+) {
+  const { data, options, release } = dataAndOptions<EvaluateOptions>('evaluate', args);
+  try {
+    return await modelOf(this).evaluate(data, options);
+  } finally {
+    release();
+  }
+} as Layer['evaluate'];
+Layer.prototype.predict = function (this: Layer, x: ArrayInput, options?: EvaluateOptions) {
+  const input = inputsFrom('predict', x);
+  try {
+    // One sample without its batch dimension (the model knows its input rank): one row out.
+    const known = this.knownInputShape();
+    if (known && input.x.rank === known.length - 1) {
+      const batch = reshape(input.x, [1, ...input.x.shape]);
+      const out = modelOf(this).predict(batch, options);
+      const one = reshape(out, out.shape.slice(1));
+      batch.dispose();
+      if (one !== out) out.dispose();
+      return one;
+    }
+    return modelOf(this).predict(input.x, options);
+  } finally {
+    input.release();
+  }
 };

@@ -13,10 +13,16 @@
 import { ConfigError, DataError, checkPositiveInt } from '../errors.js';
 import { noGrad } from '../autograd/tape.js';
 import { Dataset, DataLoader } from '../data/dataset.js';
-import { getLoss, type LossFn } from '../losses/index.js';
+import { getLoss, type LossFn, type LossName } from '../losses/index.js';
 import { mul } from '../ops/arithmetic.js';
 import type { Layer } from '../nn/layer.js';
-import { getOptimizer, Optimizer, type GradientTransformation, type OptState } from '../optim/index.js';
+import {
+  getOptimizer,
+  Optimizer,
+  type GradientTransformation,
+  type OptimizerName,
+  type OptState,
+} from '../optim/index.js';
 import { rng as globalRng } from '../tensor/random.js';
 import { dispose, tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -32,21 +38,21 @@ import { TrainingDiagnostics } from './diagnose.js';
 import { normalizeFitOptions, type FitOptions } from './fit-options.js';
 import { HistoryRecorder } from './history.js';
 import { LoopState, runLoop } from './loop.js';
-import { getMetric, type Metric } from './metrics.js';
+import { getMetric, metricValue, type Metric, type MetricName } from './metrics.js';
 import { makeStep } from './step.js';
 
 export type { FitOptions } from './fit-options.js';
 
 export interface CompileOptions {
   /** An optimiser name ('sgd', …), a gradient transformation, or an Optimizer. */
-  optimizer: string | GradientTransformation<OptState> | Optimizer;
+  optimizer: OptimizerName | GradientTransformation<OptState> | Optimizer;
   /**
    * Learning rate when the optimiser is given by name. With any optimiser it is also recorded
    * as `optimizer.baseLr`, for callbacks that speak of absolute rates (reduceLROnPlateau's minLr).
    */
   lr?: number;
-  loss: string | LossFn;
-  metrics?: Array<string | Metric>;
+  loss: LossName | LossFn;
+  metrics?: Array<MetricName | Metric>;
 }
 
 export interface EvaluateOptions {
@@ -230,7 +236,7 @@ export class Model {
     if (!this.net.isBuilt) this.net.buildFor([1, ...data.x.shape.slice(1)]);
     const loader = new DataLoader(data, { batchSize, shuffle: false });
     let lossTotal = 0;
-    const metricTotals = this.metrics.map(() => 0);
+    const metricTotals: number[][] = this.metrics.map(() => []);
     const order = loader.epochOrder();
     for (let start = 0; start < order.length; start += batchSize) {
       const idx = order.subarray(start, Math.min(order.length, start + batchSize));
@@ -248,10 +254,12 @@ export class Model {
       const values = await Promise.all(sums.map((t) => t.data()));
       dispose(sums);
       lossTotal += values[0][0];
-      values.slice(1).forEach((v, i) => (metricTotals[i] += v[0]));
+      values
+        .slice(1)
+        .forEach((v, i) => v.forEach((x, j) => (metricTotals[i][j] = (metricTotals[i][j] ?? 0) + x)));
     }
     const logs: Logs = { loss: lossTotal / data.length };
-    this.metrics.forEach((m, i) => (logs[m.name] = metricTotals[i] / data.length));
+    this.metrics.forEach((m, i) => (logs[m.name] = metricValue(m, metricTotals[i], data.length)));
     return logs;
   }
 

@@ -5,6 +5,7 @@ import '../../src/autograd/index.js'; // Tensor.prototype.backward
 import {
   binaryCrossEntropy,
   binaryCrossEntropyFromLogits,
+  categoricalCrossEntropy,
   crossEntropy,
   getLoss,
   klDivergence,
@@ -296,13 +297,14 @@ test('shape mismatches are errors naming the loss and both shapes', () => {
 test('losses by name: aliases work; an unknown name lists the valid ones', () => {
   assert.equal(getLoss('mse'), mse);
   assert.equal(getLoss('meanSquaredError'), mse);
-  assert.equal(getLoss('categoricalCrossEntropy'), crossEntropy);
-  assert.equal(getLoss('sparseCategoricalCrossEntropy'), crossEntropy);
+  // Keras's names take probabilities (test/losses/from-logits.test.ts).
+  assert.equal(getLoss('categoricalCrossEntropy'), categoricalCrossEntropy);
+  assert.equal(getLoss('sparseCategoricalCrossEntropy'), categoricalCrossEntropy);
   assert.equal(getLoss('kld'), klDivergence);
   const custom = (a: Tensor) => a;
   assert.equal(getLoss(custom), custom);
   assert.throws(
-    () => getLoss('hinge'),
+    () => getLoss('hinge' as never),
     (e: Error) =>
       e instanceof ConfigError &&
       e.message.startsWith("Unknown loss 'hinge'. Valid losses: ") &&

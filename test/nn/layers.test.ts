@@ -153,7 +153,10 @@ test('sequential names unnamed layers <kind>_<n> and keeps given names', () => {
     () => nn.sequential([nn.dense({ units: 1, name: 'x' }), nn.dense({ units: 1, name: 'x' })]),
     (e: Error) => e instanceof ConfigError && /unique/.test(e.message),
   );
-  assert.throws(() => nn.sequential([]), ConfigError);
+  assert.throws(
+    () => nn.sequential([]).buildFor([1, 2]),
+    (e: Error) => e instanceof ConfigError && /no layers yet/.test(e.message),
+  );
   assert.throws(
     () => nn.sequential([{} as nn.Layer]),
     (e: Error) => e instanceof ConfigError && /element 0/.test(e.message),
@@ -308,7 +311,7 @@ test('an unknown activation or initialiser name lists the valid ones', () => {
       'lecunNormal',
     ].every((n) => e.message.includes(n));
   assert.throws(() => nn.dense({ units: 3, kernelInitializer: 'xavier' as never }), listsInitializers);
-  assert.throws(() => getInitializer('xavier'), listsInitializers);
+  assert.throws(() => getInitializer('xavier' as never), listsInitializers);
   // Every listed name works.
   for (const name of nn.activationNames) {
     const y = nn.activation(name).call(fromArray([[-1, 0.5]]));
@@ -373,6 +376,8 @@ test('summary() lists layers, output shapes and parameter counts', () => {
   assert.match(lines[2], /^dense_2\s+dense\s+\[batch, 10\]\s+330\s*$/);
   assert.match(lines[3], /^softmax_1\s+softmax\s+\[batch, 10\]\s+0\s*$/);
   assert.match(lines[4], /^total\s+2410\s*$/);
-  // Without an input shape the shapes are unknown but the counts are there.
-  assert.match(net.summary(), /dense_1\s+dense\s+\?\s+2080/);
+  // A built stack knows its input shape: the same table without one.
+  assert.equal(net.summary(), text);
+  // Not built and no input size: shapes unknown, no parameters yet.
+  assert.match(nn.sequential([nn.dense({ units: 3 })]).summary(), /dense_1\s+dense\s+\?\s+0/);
 });

@@ -17,10 +17,16 @@ import {
   ReduceLROnPlateau,
   robbinsMonro,
   stepDecay,
+  buildOptimizer,
+  defaultLearningRate,
+  getOptimizer,
+  optimizerNames,
+  type ScheduleSpec,
   type PlateauOptions,
   type Schedule,
 } from '../../src/optim/index.js';
 import { loadFixture } from './fixtures.js';
+import { fromArray } from '../../src/tensor/creation.js';
 
 interface ScheduleCase {
   torch: string;
@@ -198,7 +204,7 @@ test('robbinsMonro: the numeric check agrees with the analytic one on the same f
 // ---- --schedule ----------------------------------------------------------------------------
 
 test('parseSchedule: every form gives the schedule its constructor gives', () => {
-  const same = (text: string, expected: Schedule) => {
+  const same = (text: ScheduleSpec, expected: Schedule) => {
     const parsed = parseSchedule(text, 0.2);
     for (const t of [0, 1, 7, 10, 99, 100, 1000, 5000])
       assert.equal(parsed(t), expected(t), `${text} at t = ${t}`);
@@ -215,13 +221,13 @@ test('parseSchedule: every form gives the schedule its constructor gives', () =>
   same('cosine:1000', cosineDecay(0.2, 1000));
   same('cosine:1000:100', cosineDecay(0.2, 1000, { warmupSteps: 100 }));
   same('cosine:1000:100:1e-5', cosineDecay(0.2, 1000, { warmupSteps: 100, minLr: 1e-5 }));
-  same(' Cosine:1000 ', cosineDecay(0.2, 1000));
+  same(' Cosine:1000 ' as ScheduleSpec, cosineDecay(0.2, 1000));
 });
 
 test('parseSchedule: clear errors', () => {
   const fails = (text: string, pattern: RegExp) =>
     assert.throws(
-      () => parseSchedule(text, 0.1),
+      () => parseSchedule(text as ScheduleSpec, 0.1),
       (e: unknown) =>
         e instanceof ConfigError && pattern.test(e.message) && /Forms: constant/.test(e.message),
     );
@@ -234,4 +240,68 @@ test('parseSchedule: clear errors', () => {
   fails('', /expected a schedule/);
   fails('constant:3', /'constant' takes 0 arguments, got 1/);
   assert.throws(() => parseSchedule('constant', -1), /learning rate must be a positive number/);
+});
+
+// ---- units: per step or per epoch ------------------------------------------------------------
+
+test("a schedule per epoch holds for an epoch's steps and counts epochs, whatever the batch size", () => {
+  const byStep = stepDecay(0.1, 10, 0.5);
+  const byEpoch = stepDecay(0.1, 10, 0.5, { per: 'epoch', stepsPerEpoch: 50 });
+  assert.equal(describeSchedule(byStep)?.per, 'step');
+  assert.deepEqual(describeSchedule(byEpoch), {
+    kind: 'step',
+    lr: 0.1,
+    stepSize: 10,
+    gamma: 0.5,
+    per: 'epoch',
+    stepsPerEpoch: 50,
+  });
+  // Steps 0 … 499 are epochs 0 … 9; step 500 starts epoch 10, the first halving.
+  assert.equal(byEpoch(0), 0.1);
+  assert.equal(byEpoch(499), 0.1);
+  assert.equal(byEpoch(500), 0.05);
+  assert.equal(byEpoch(1000), 0.025);
+  assert.equal(byStep(10), 0.05);
+  const cosine = cosineDecay(1, 4, { per: 'epoch', stepsPerEpoch: 3 });
+  assert.deepEqual([0, 2, 3, 5, 6, 12].map(cosine), [1, 1, 0.8535533905932737, 0.8535533905932737, 0.5, 0]);
+  // A per-epoch schedule meets Robbins–Monro exactly when its per-step form does.
+  assert.equal(
+    robbinsMonro(inverseTimeDecay(0.1, 1, { per: 'epoch', stepsPerEpoch: 7 })).satisfied,
+    robbinsMonro(inverseTimeDecay(0.1, 1)).satisfied,
+  );
+  assert.throws(() => stepDecay(0.1, 10, 0.5, { per: 'epoch' }), /per: 'epoch' needs stepsPerEpoch/);
+  assert.throws(() => stepDecay(0.1, 10, 0.5, { stepsPerEpoch: 5 }), /stepsPerEpoch applies to per: 'epoch'/);
+  assert.throws(
+    () => exponentialDecay(0.1, 0.9, { per: 'epochs' as never }),
+    /per must be 'step' or 'epoch'/,
+  );
+});
+
+test('parseSchedule counts epochs when told: step:10:0.5 halves every 10 epochs', () => {
+  const s = parseSchedule('step:10:0.5', 0.1, { per: 'epoch', stepsPerEpoch: 20 });
+  assert.equal(s(199), 0.1);
+  assert.equal(s(200), 0.05);
+  assert.equal(describeSchedule(s)?.per, 'epoch');
+  assert.equal(
+    describeSchedule(parseSchedule('cosine:30', 0.1, { per: 'epoch', stepsPerEpoch: 2 }))?.per,
+    'epoch',
+  );
+});
+
+test("a schedule without a rate starts from the optimiser's default rate, the one its factory uses", () => {
+  for (const name of optimizerNames) {
+    if (['rprop', 'lbfgs', 'newton'].includes(name)) continue; // fixed-number rates, no schedules
+    const built = buildOptimizer({ name, schedule: 'constant' });
+    const byDefault = getOptimizer(name);
+    const byTable = getOptimizer(name, { lr: defaultLearningRate(name) });
+    // One update of the same gradient from each: equal when the table is the factory's default.
+    const update = (t: ReturnType<typeof getOptimizer>) => {
+      const w = [fromArray([1, -2], [2])];
+      const g = [fromArray([0.5, 0.25], [2])];
+      const { updates } = t.update(g, t.init(w), w);
+      return Array.from(updates[0].dataSync());
+    };
+    assert.deepEqual(update(byTable), update(byDefault), name);
+    assert.deepEqual(update(built), update(byDefault), name);
+  }
 });

@@ -7,6 +7,7 @@ import { fromArray } from '../../src/tensor/creation.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import {
   getOptimizer,
+  asOptimizerName,
   Optimizer,
   quickprop,
   rprop,
@@ -172,7 +173,7 @@ test("quickprop: on a parabola the secant part jumps exactly to the minimum, Fah
 test('quickprop and rprop are registered with their defaults', () => {
   for (const name of ['quickprop', 'rprop']) {
     const w: Tensor = fromArray([1, -1], [2], { dtype: 'float64', requiresGrad: true });
-    const optimizer = new Optimizer(getOptimizer(name), [w]);
+    const optimizer = new Optimizer(getOptimizer(asOptimizerName(name)), [w]);
     setGrads([w], [[1, -1]]);
     optimizer.step();
     const [a, b] = w.dataSync();

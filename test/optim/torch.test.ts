@@ -17,6 +17,7 @@ import {
   clipByGlobalNorm,
   clipByValue,
   getOptimizer,
+  asOptimizerName,
   globalNorm,
   Optimizer,
   optimizers,
@@ -86,7 +87,7 @@ for (const c of fixture.cases) {
   test(`${c.ours.name} matches ${c.torch} in ${c.dtype} (${c.name})`, () => {
     const before = memory().numTensors;
     const params = makeParams(fixture.init, fixture.shapes, c.dtype);
-    const optimizer = new Optimizer(getOptimizer(c.ours.name, c.ours.options), params);
+    const optimizer = new Optimizer(getOptimizer(asOptimizerName(c.ours.name), c.ours.options), params);
     const tolerance = TOLERANCE[c.dtype];
     let worst = 0;
     fixture.grads.forEach((grads, step) => {

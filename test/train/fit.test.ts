@@ -345,22 +345,22 @@ test('fit and compile refuse bad arguments with clear messages', async () => {
   );
   assert.throws(() => model.compile({ optimizer: 'sgd', lr: 0, loss: 'mse' }), refuses('learning rate', 0));
   assert.throws(
-    () => model.compile({ optimizer: 'adamw-typo', loss: 'mse' }),
+    () => model.compile({ optimizer: 'adamw-typo' as never, loss: 'mse' }),
     (e: Error) =>
       e instanceof ConfigError &&
       e.message.includes("'adamw-typo'") &&
       Object.keys(optimizers).every((n) => e.message.includes(n)),
   );
   assert.throws(
-    () => model.compile({ optimizer: 'sgd', loss: 'hinge' }),
+    () => model.compile({ optimizer: 'sgd', loss: 'hinge' as never }),
     (e: Error) =>
       e instanceof ConfigError &&
       e.message.includes("'hinge'") &&
       Object.keys(losses).every((n) => e.message.includes(n)),
   );
   assert.throws(
-    () => model.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['f1'] }),
-    (e: Error) => e instanceof ConfigError && e.message.includes("'f1'") && e.message.includes('accuracy'),
+    () => model.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['f2' as never] }),
+    (e: Error) => e instanceof ConfigError && e.message.includes("'f2'") && e.message.includes('accuracy'),
   );
   assert.throws(
     () => model.compile({ optimizer: 'sgd' } as never),

@@ -10,6 +10,7 @@ import { Model, gridSearch, searchConfigs, type SearchConfig } from '../../src/t
 import { Rng } from '../../src/tensor/random.js';
 import { memory } from '../../src/tensor/scope.js';
 import { ConfigError } from '../../src/errors.js';
+import type { OptimizerName } from '../../src/optim/index.js';
 
 function moons(count: number, seed: number): Dataset {
   const t = data.raw.moons({ count, noise: 0.1, rng: new Rng(seed) });
@@ -20,7 +21,7 @@ const build = (c: SearchConfig) =>
   new Model(
     nn.mlp({ inputShape: [2], hidden: [c.hidden as number], activation: 'tanh', numClasses: 2 }),
   ).compile({
-    optimizer: (c.optimizer as string | undefined) ?? 'sgd',
+    optimizer: (c.optimizer as OptimizerName | undefined) ?? 'sgd',
     lr: c.lr as number,
     loss: 'crossEntropy',
     metrics: ['accuracy'],
