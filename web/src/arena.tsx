@@ -30,7 +30,7 @@ const PATH_COLOURS = [
 
 /** The hyper-parameters of the shared sliders that `name` takes. */
 function hyperFor(name: string, a: ArenaState): Record<string, number> {
-  const accepted = optim.optimizerOptions(name);
+  const accepted = optim.optimizerOptions(optim.asOptimizerName(name));
   const out: Record<string, number> = {};
   if (accepted.includes('momentum') && (name === 'momentum' || name === 'nesterov'))
     out.momentum = a.momentum;

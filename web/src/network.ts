@@ -5,6 +5,9 @@
  * behind L1/L2 penalties (weights only) and global-norm clipping.
  */
 import { nn, optim } from 'descent';
+
+/** A schedule typed in the page: parseSchedule checks its form at run time. */
+type ScheduleText = Parameters<typeof optim.parseSchedule>[0];
 import type { TrainerState } from './state.js';
 
 export interface Network {
@@ -61,9 +64,12 @@ export interface BuiltOptimizer {
 }
 
 export function buildTrainerOptimizer(state: TrainerState): BuiltOptimizer {
-  const schedule = optim.parseSchedule(state.schedule || 'constant', state.lr);
-  const accepted = optim.optimizerOptions(state.optimizer);
-  const base = optim.getOptimizer(state.optimizer, { lr: schedule, ...hyperParameters(state, accepted) });
+  const schedule = optim.parseSchedule((state.schedule || 'constant') as ScheduleText, state.lr);
+  const accepted = optim.optimizerOptions(optim.asOptimizerName(state.optimizer));
+  const base = optim.getOptimizer(optim.asOptimizerName(state.optimizer), {
+    lr: schedule,
+    ...hyperParameters(state, accepted),
+  });
   const blocks: optim.GradientTransformation<optim.OptState>[] = [];
   if (state.l1 > 0) blocks.push(optim.erase(optim.l1Penalty(state.l1, { mask: 'no-bias' })));
   if (state.l2 > 0) blocks.push(optim.erase(optim.l2Penalty(state.l2, { mask: 'no-bias' })));

@@ -94,7 +94,7 @@ export class TrainingSession {
     this.model.compile({
       optimizer: transform,
       lr: state.lr,
-      loss: this.data.task === 'regression' ? 'mse' : 'crossEntropy',
+      loss: this.data.task === 'regression' ? ('mse' as const) : ('crossEntropy' as const),
       metrics: this.data.task === 'regression' ? [] : ['accuracy'],
     });
     if (this.data.planar) this.gridInputs = this.makeGrid();
@@ -346,7 +346,7 @@ export class TrainingSession {
 
   /** The loss around the current weights: 1-D slices and the 2-D plane of the training path. */
   landscape(options: { points?: number; normalization?: 'filter' | 'layer' | 'none' } = {}) {
-    const target = {
+    const target: lab.LandscapeTarget = {
       net: this.network.net,
       data: this.data.trainSet,
       loss: this.data.task === 'regression' ? 'mse' : 'crossEntropy',

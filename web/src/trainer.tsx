@@ -645,7 +645,7 @@ export function Trainer(props: {
               onChange={(e) => {
                 const text = (e.target as HTMLInputElement).value.trim() || 'constant';
                 try {
-                  optim.parseSchedule(text, state.lr);
+                  optim.parseSchedule(text as Parameters<typeof optim.parseSchedule>[0], state.lr);
                   setScheduleError('');
                   set({ schedule: text });
                 } catch (error) {
@@ -660,13 +660,13 @@ export function Trainer(props: {
           {['momentum', 'nesterov'].includes(state.optimizer)
             ? range('momentum', 'momentum α', 0, 0.99, 0.01)
             : null}
-          {optim.optimizerOptions(state.optimizer).includes('beta1')
+          {optim.optimizerOptions(optim.asOptimizerName(state.optimizer)).includes('beta1')
             ? range('beta1', 'β₁', 0, 0.999, 0.001)
             : null}
-          {optim.optimizerOptions(state.optimizer).includes('beta2')
+          {optim.optimizerOptions(optim.asOptimizerName(state.optimizer)).includes('beta2')
             ? range('beta2', 'β₂', 0.9, 0.9999, 0.0001)
             : null}
-          {optim.optimizerOptions(state.optimizer).includes('eps')
+          {optim.optimizerOptions(optim.asOptimizerName(state.optimizer)).includes('eps')
             ? number('eps', 'ε', { step: 1e-8, min: 0 })
             : null}
         </div>
