@@ -15,6 +15,7 @@ import { ConfigError, ShapeError } from '../errors.js';
 import { rng as globalRng, type Rng } from '../tensor/random.js';
 import { broadcastShapes, formatShape, sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { dropoutMaskKernel } from '../backend/cpu/random.js';
 import { cast, mul } from './arithmetic.js';
 import { checkSameBackend, checkTensor, empty } from './util.js';
 
@@ -74,14 +75,16 @@ export function dropout(x: Tensor, rate: number, options: DropoutOptions = {}): 
   const scale = mode === 'inverted' ? 1 / keep : 1;
   const r = options.rng ?? globalRng();
   const dtype = x.dtype === 'int32' ? 'float32' : x.dtype;
+  // A key of two Rng draws; the backend draws the mask in one call where it can, else the
+  // host computes the same hash, so every backend gets the same mask for the same seed.
+  const key: [number, number] = [r.nextUint32(), r.nextUint32()];
   let mask: Tensor;
   if (x.backend.dropoutMask) {
-    // Drawn on the backend from a key of two Rng draws: one call, whatever the size.
     mask = empty(x.backend, dtype, x.shape);
-    x.backend.dropoutMask(mask.storage, dtype, x.size, rate, scale, [r.nextUint32(), r.nextUint32()]);
+    x.backend.dropoutMask(mask.storage, dtype, x.size, rate, scale, key);
   } else {
     const values = maskScratch(dtype, x.size);
-    for (let i = 0; i < x.size; i++) values[i] = r.uniform() >= rate ? scale : 0;
+    dropoutMaskKernel(values, x.size, rate, scale, key[0], key[1]);
     mask = new Tensor(x.backend.upload(dtype, values), x.shape, dtype, x.backend);
   }
   const input = x.dtype === dtype ? x : cast(x, dtype);
