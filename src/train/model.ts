@@ -37,6 +37,7 @@ import type { Diagnostic } from './diagnose.js';
 import { TrainingDiagnostics } from './diagnose.js';
 import { normalizeFitOptions, type FitOptions } from './fit-options.js';
 import { HistoryRecorder } from './history.js';
+import { dataAndOptions, type ArrayInput } from './inputs.js';
 import { LoopState, runLoop } from './loop.js';
 import { getMetric, metricValue, type Metric, type MetricName } from './metrics.js';
 import { makeStep } from './step.js';
@@ -110,7 +111,19 @@ export class Model {
    * fit-options.ts (the options), step.ts (plain or closure steps), accumulate.ts (the
    * epoch's means), callback-list.ts, history.ts, checkpointing.ts, and loop.ts which runs them.
    */
-  async fit(data: Dataset, options: FitOptions = {}): Promise<History> {
+  fit(data: Dataset, options?: FitOptions): Promise<History>;
+  /** Keras's fit(x, y, options): x and y as tensors or plain arrays (see inputs.ts). */
+  fit(x: ArrayInput, y: ArrayInput, options?: FitOptions): Promise<History>;
+  async fit(...args: [Dataset | ArrayInput, (ArrayInput | FitOptions)?, FitOptions?]): Promise<History> {
+    const { data, options, release } = dataAndOptions<FitOptions>('fit', args);
+    try {
+      return await this.fitDataset(data, options ?? {});
+    } finally {
+      release();
+    }
+  }
+
+  private async fitDataset(data: Dataset, options: FitOptions): Promise<History> {
     const { lossFn, optimizer } = this.requireCompiled('fit');
     const plan = normalizeFitOptions(data, options);
     const { train, rng } = plan;
@@ -169,7 +182,7 @@ export class Model {
         history,
         diagnostics,
         validate: plan.validation
-          ? () => this.evaluate(plan.validation!, { batchSize: plan.batchSize })
+          ? () => this.evaluateDataset(plan.validation!, { batchSize: plan.batchSize })
           : null,
         divergence: (loss, epoch, batch, step, found) =>
           this.divergenceError(loss, epoch, batch, step, optimizer, found),
@@ -226,8 +239,21 @@ export class Model {
     );
   }
 
-  /** Mean loss and metrics over a dataset, without training. */
-  async evaluate(data: Dataset, options: EvaluateOptions = {}): Promise<Logs> {
+  /** Mean loss and metrics over a dataset (or x and y as tensors or arrays), without training. */
+  evaluate(data: Dataset, options?: EvaluateOptions): Promise<Logs>;
+  evaluate(x: ArrayInput, y: ArrayInput, options?: EvaluateOptions): Promise<Logs>;
+  async evaluate(
+    ...args: [Dataset | ArrayInput, (ArrayInput | EvaluateOptions)?, EvaluateOptions?]
+  ): Promise<Logs> {
+    const { data, options, release } = dataAndOptions<EvaluateOptions>('evaluate', args);
+    try {
+      return await this.evaluateDataset(data, options ?? {});
+    } finally {
+      release();
+    }
+  }
+
+  private async evaluateDataset(data: Dataset, options: EvaluateOptions): Promise<Logs> {
     const { lossFn } = this.requireCompiled('evaluate');
     const batchSize = checkPositiveInt('evaluate', 'batchSize', options.batchSize ?? 256);
     if (!this.net.isBuilt) this.net.buildFor([1, ...data.x.shape.slice(1)]);
