@@ -13,7 +13,7 @@
 import { ConfigError, DataError, checkPositiveInt } from '../errors.js';
 import { noGrad } from '../autograd/tape.js';
 import { Dataset, DataLoader } from '../data/dataset.js';
-import { getLoss, type LossFn, type LossName } from '../losses/index.js';
+import { getLoss, takesWeights, type LossFn, type LossName } from '../losses/index.js';
 import { mul } from '../ops/arithmetic.js';
 import type { Layer } from '../nn/layer.js';
 import {
@@ -125,7 +125,11 @@ export class Model {
 
   private async fitDataset(data: Dataset, options: FitOptions): Promise<History> {
     const { lossFn, optimizer } = this.requireCompiled('fit');
-    const plan = normalizeFitOptions(data, options);
+    if ((options.classWeight !== undefined || options.sampleWeight !== undefined) && !takesWeights(lossFn))
+      throw new ConfigError(
+        `fit: classWeight and sampleWeight need a loss that takes weights (a built-in one, or a function (prediction, target, weights)); '${this.lossName}' takes two arguments.`,
+      );
+    const plan = await normalizeFitOptions(data, options);
     const { train, rng } = plan;
     const loader = new DataLoader(train, { batchSize: plan.batchSize, shuffle: plan.shuffle, rng });
     this.prepare(train, optimizer);
@@ -169,6 +173,7 @@ export class Model {
       await runLoop({
         net: this.net,
         train,
+        weights: plan.weights,
         loader,
         epochs: plan.epochs,
         batchSize: plan.batchSize,
@@ -191,6 +196,7 @@ export class Model {
       sums.dispose();
       diagnostics?.dispose();
       for (const d of plan.owned) d.dispose();
+      plan.weights?.dispose();
     }
     if (state.stopped) history.stoppedEarly = `stopped by a callback after epoch ${history.epochs.length}`;
     await callbacks.trainEnd(history);
