@@ -7,7 +7,9 @@ import { ConfigError, checkPositiveInt } from '../errors.js';
 import { Dataset } from '../data/dataset.js';
 import { checkCheckpointOptions, type CheckpointOptions } from '../io/checkpoint.js';
 import { rng as globalRng, type Rng } from '../tensor/random.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { formatShape } from '../tensor/shape.js';
+import { fromArray } from '../tensor/creation.js';
+import { Tensor } from '../tensor/tensor.js';
 import type { Callback } from './callbacks.js';
 import { checkDiagnoseOptions, type DiagnoseOptions, type DiagnoseThresholds } from './diagnose.js';
 
@@ -53,6 +55,20 @@ export interface FitOptions {
    * `gradNorm/<layer>`) to the history. `true` for the default thresholds, or options.
    */
   diagnose?: boolean | DiagnoseOptions;
+  /**
+   * Keras's class_weight, for integer class labels: `{ 0: 1, 1: 10 }` makes each sample of
+   * class 1 count ten times in the loss. Classes not named weigh 1; a named class that no
+   * training label has is refused. Weights are ≥ 0.
+   */
+  classWeight?: Record<number, number>;
+  /**
+   * Keras's sample_weight: one weight ≥ 0 per training sample (an array or a tensor [N]),
+   * kept with its sample when the batches are shuffled and cut off with the validationSplit
+   * tail. With classWeight too, a sample weighs the product. A batch's loss is then
+   * Σᵢ wᵢ·lᵢ / N (Keras's default reduction, see losses/index.ts), so the logged training loss
+   * is weighted; validation and evaluate are not.
+   */
+  sampleWeight?: ArrayLike<number> | Tensor;
 }
 
 /** fit's options checked, with their defaults, and the data split into what the loop uses. */
@@ -68,12 +84,14 @@ export interface FitPlan {
   callbacks: Callback[];
   rng: Rng;
   train: Dataset;
+  /** classWeight × sampleWeight for each sample of `train` (float32 [N], freed when fit ends), or null. */
+  weights: Tensor | null;
   validation?: Dataset;
   /** The sets made here by validationSplit, freed when fit ends. */
   owned: Dataset[];
 }
 
-export function normalizeFitOptions(data: unknown, options: FitOptions = {}): FitPlan {
+export async function normalizeFitOptions(data: unknown, options: FitOptions = {}): Promise<FitPlan> {
   if (!(data instanceof Dataset))
     throw new ConfigError('fit: expected a Dataset (e.g. Dataset.fromArrays(x, shape, y)).');
   const epochs = checkPositiveInt('fit', 'epochs', options.epochs ?? 1);
@@ -90,6 +108,7 @@ export function normalizeFitOptions(data: unknown, options: FitOptions = {}): Fi
     throw new ConfigError(
       `fit: resumeFrom must be a checkpoint folder (a non-empty path), got ${String(resumeFrom)}.`,
     );
+  const weights = await sampleWeights(data, options);
   let train = data;
   let validation = options.validationData;
   const owned: Dataset[] = [];
@@ -98,6 +117,7 @@ export function normalizeFitOptions(data: unknown, options: FitOptions = {}): Fi
     [train, validation] = data.splitTail(options.validationSplit);
     owned.push(train, validation);
   }
+  const trainWeights = weights ? fromArray(weights.subarray(0, train.length), [train.length]) : null;
   return {
     epochs,
     batchSize,
@@ -110,7 +130,61 @@ export function normalizeFitOptions(data: unknown, options: FitOptions = {}): Fi
     callbacks: options.callbacks ?? [],
     rng: options.rng ?? globalRng(),
     train,
+    weights: trainWeights,
     validation,
     owned,
   };
+}
+
+/** Each sample's weight, classWeight[label] × sampleWeight[i], or null when neither is given. */
+async function sampleWeights(data: Dataset, options: FitOptions): Promise<Float32Array | null> {
+  const { classWeight, sampleWeight } = options;
+  if (classWeight === undefined && sampleWeight === undefined) return null;
+  const n = data.length;
+  const weights = new Float32Array(n).fill(1);
+  if (sampleWeight !== undefined) {
+    const given =
+      sampleWeight instanceof Tensor
+        ? await sampleWeight.data()
+        : Array.isArray(sampleWeight) || ArrayBuffer.isView(sampleWeight)
+          ? sampleWeight
+          : null;
+    const size = sampleWeight instanceof Tensor ? sampleWeight.size : given?.length;
+    if (!given || size !== n)
+      throw new ConfigError(
+        `fit: sampleWeight must have one weight per training sample (${n}), got ${given ? size : typeof sampleWeight}.`,
+      );
+    for (let i = 0; i < n; i++) {
+      const w = Number(given[i]);
+      if (!(Number.isFinite(w) && w >= 0))
+        throw new ConfigError(`fit: sampleWeight[${i}] is ${given[i]}; weights must be finite and ≥ 0.`);
+      weights[i] = w;
+    }
+  }
+  if (classWeight !== undefined) {
+    if (classWeight === null || typeof classWeight !== 'object')
+      throw new ConfigError(
+        `fit: classWeight must be an object { class: weight }, got ${String(classWeight)}.`,
+      );
+    const y = data.y;
+    if (y.dtype !== 'int32' || y.rank !== 1)
+      throw new ConfigError(
+        `fit: classWeight needs integer class labels (int32 [N]); the targets are ${y.dtype} ${formatShape(y.shape)}.`,
+      );
+    const labels = await y.data();
+    const present = new Set<number>(labels);
+    const table = new Map<number, number>();
+    for (const [key, w] of Object.entries(classWeight)) {
+      const c = Number(key);
+      if (!Number.isInteger(c) || !present.has(c))
+        throw new ConfigError(
+          `fit: classWeight names class ${key}, which no training label has (labels: ${[...present].sort((a, b) => a - b).join(', ')}).`,
+        );
+      if (typeof w !== 'number' || !(Number.isFinite(w) && w >= 0))
+        throw new ConfigError(`fit: classWeight[${key}] is ${String(w)}; weights must be finite and ≥ 0.`);
+      table.set(c, w);
+    }
+    for (let i = 0; i < n; i++) weights[i] *= table.get(labels[i]) ?? 1;
+  }
+  return weights;
 }

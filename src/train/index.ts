@@ -7,9 +7,8 @@
 import { Layer } from '../nn/layer.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Dataset } from '../data/dataset.js';
-import { ConfigError } from '../errors.js';
 import { reshape } from '../ops/shape.js';
-import { datasetFrom, inputsFrom, type ArrayInput } from './inputs.js';
+import { inputsFrom, type ArrayInput } from './inputs.js';
 import type { History, Logs } from './callbacks.js';
 import { Model, type CompileOptions, type EvaluateOptions, type FitOptions } from './model.js';
 
@@ -89,43 +88,20 @@ declare module '../nn/layer.js' {
   }
 }
 
-/** (data, options) or (x, y, options): the Dataset and options, and what to free after. */
-function dataAndOptions<O>(
-  where: string,
-  args: [Dataset | ArrayInput, (ArrayInput | O)?, O?],
-): { data: Dataset; options: O | undefined; release(): void } {
-  const [first, second, third] = args;
-  if (first instanceof Dataset) return { data: first, options: second as O | undefined, release: () => {} };
-  if (second === undefined)
-    throw new ConfigError(`${where}: give a Dataset, or the inputs x and the targets y (tensors or arrays).`);
-  const { data, release } = datasetFrom(where, first, second as ArrayInput);
-  return { data, options: third, release };
-}
-
 Layer.prototype.compile = function (this: Layer, options: CompileOptions) {
   return modelOf(this).compile(options);
 };
-Layer.prototype.fit = async function (
+Layer.prototype.fit = function (
   this: Layer,
   ...args: [Dataset | ArrayInput, (ArrayInput | FitOptions)?, FitOptions?]
 ) {
-  const { data, options, release } = dataAndOptions<FitOptions>('fit', args);
-  try {
-    return await modelOf(this).fit(data, options);
-  } finally {
-    release();
-  }
+  return modelOf(this).fit(...(args as [Dataset, FitOptions?]));
 } as Layer['fit'];
-Layer.prototype.evaluate = async function (
+Layer.prototype.evaluate = function (
   this: Layer,
   ...args: [Dataset | ArrayInput, (ArrayInput | EvaluateOptions)?, EvaluateOptions?]
 ) {
-  const { data, options, release } = dataAndOptions<EvaluateOptions>('evaluate', args);
-  try {
-    return await modelOf(this).evaluate(data, options);
-  } finally {
-    release();
-  }
+  return modelOf(this).evaluate(...(args as [Dataset, EvaluateOptions?]));
 } as Layer['evaluate'];
 Layer.prototype.predict = function (this: Layer, x: ArrayInput, options?: EvaluateOptions) {
   const input = inputsFrom('predict', x);

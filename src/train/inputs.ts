@@ -9,7 +9,7 @@
  * Tensors the caller gave stay the caller's; tensors made here from arrays are freed by
  * `release()` once the call is done.
  */
-import { ShapeError } from '../errors.js';
+import { ConfigError, ShapeError } from '../errors.js';
 import { Dataset } from '../data/dataset.js';
 import { fromArray } from '../tensor/creation.js';
 import { formatShape } from '../tensor/shape.js';
@@ -88,4 +88,20 @@ export function inputsFrom(where: string, x: ArrayInput): { x: Tensor; release()
   const made: Tensor[] = [];
   const t = features(where, x, made);
   return { x: t, release: () => made.forEach((m) => m.dispose()) };
+}
+
+/**
+ * fit's and evaluate's arguments, (data, options) or (x, y, options): the Dataset, the
+ * options, and what to free once the call is done.
+ */
+export function dataAndOptions<O>(
+  where: string,
+  args: [Dataset | ArrayInput, (ArrayInput | O)?, O?],
+): { data: Dataset; options: O | undefined; release(): void } {
+  const [first, second, third] = args;
+  if (first instanceof Dataset) return { data: first, options: second as O | undefined, release: () => {} };
+  if (second === undefined)
+    throw new ConfigError(`${where}: give a Dataset, or the inputs x and the targets y (tensors or arrays).`);
+  const { data, release } = datasetFrom(where, first, second as ArrayInput);
+  return { data, options: third, release };
 }

@@ -2,7 +2,7 @@
  * The training loop: epochs of mini-batches, the lectures' loop with its events.
  *
  *   for each epoch: shuffle; for each mini-batch (x, y):
- *     step(x, y)  (forward, loss, backward, update: step.ts);  add to the epoch's sums
+ *     step(x, y[, w])  (forward, loss, backward, update: step.ts);  add to the epoch's sums
  *   then the epoch's means, validation, and the callbacks' onEpochEnd (history,
  *   early stopping, checkpoints …)
  *
@@ -51,6 +51,8 @@ export class LoopState {
 export interface LoopParts {
   net: Layer;
   train: Dataset;
+  /** Per-sample weights [N] aligned with `train` (gathered with its batches), or null. */
+  weights: Tensor | null;
   loader: DataLoader;
   epochs: number;
   batchSize: number;
@@ -120,7 +122,7 @@ export async function runLoop(p: LoopParts): Promise<void> {
         const raw = gather(p.train.x, idx);
         const x = p.augment ? augmented(p.augment, raw, p.rng) : raw;
         const y = gather(p.train.y, idx);
-        const result = p.step(x, y);
+        const result = p.weights ? p.step(x, y, gather(p.weights, idx)) : p.step(x, y);
         p.sums.update(result.prediction, y, result.loss, idx.length);
         return result.loss;
       });

@@ -13,7 +13,7 @@
 import { ConfigError, DataError, checkPositiveInt } from '../errors.js';
 import { noGrad } from '../autograd/tape.js';
 import { Dataset, DataLoader } from '../data/dataset.js';
-import { getLoss, type LossFn, type LossName } from '../losses/index.js';
+import { getLoss, takesWeights, type LossFn, type LossName } from '../losses/index.js';
 import { mul } from '../ops/arithmetic.js';
 import type { Layer } from '../nn/layer.js';
 import {
@@ -37,6 +37,7 @@ import type { Diagnostic } from './diagnose.js';
 import { TrainingDiagnostics } from './diagnose.js';
 import { normalizeFitOptions, type FitOptions } from './fit-options.js';
 import { HistoryRecorder } from './history.js';
+import { dataAndOptions, type ArrayInput } from './inputs.js';
 import { LoopState, runLoop } from './loop.js';
 import { getMetric, metricValue, type Metric, type MetricName } from './metrics.js';
 import { makeStep } from './step.js';
@@ -110,9 +111,25 @@ export class Model {
    * fit-options.ts (the options), step.ts (plain or closure steps), accumulate.ts (the
    * epoch's means), callback-list.ts, history.ts, checkpointing.ts, and loop.ts which runs them.
    */
-  async fit(data: Dataset, options: FitOptions = {}): Promise<History> {
+  fit(data: Dataset, options?: FitOptions): Promise<History>;
+  /** Keras's fit(x, y, options): x and y as tensors or plain arrays (see inputs.ts). */
+  fit(x: ArrayInput, y: ArrayInput, options?: FitOptions): Promise<History>;
+  async fit(...args: [Dataset | ArrayInput, (ArrayInput | FitOptions)?, FitOptions?]): Promise<History> {
+    const { data, options, release } = dataAndOptions<FitOptions>('fit', args);
+    try {
+      return await this.fitDataset(data, options ?? {});
+    } finally {
+      release();
+    }
+  }
+
+  private async fitDataset(data: Dataset, options: FitOptions): Promise<History> {
     const { lossFn, optimizer } = this.requireCompiled('fit');
-    const plan = normalizeFitOptions(data, options);
+    if ((options.classWeight !== undefined || options.sampleWeight !== undefined) && !takesWeights(lossFn))
+      throw new ConfigError(
+        `fit: classWeight and sampleWeight need a loss that takes weights (a built-in one, or a function (prediction, target, weights)); '${this.lossName}' takes two arguments.`,
+      );
+    const plan = await normalizeFitOptions(data, options);
     const { train, rng } = plan;
     const state = new LoopState();
     const recorder = new HistoryRecorder();
@@ -159,6 +176,7 @@ export class Model {
       await runLoop({
         net: this.net,
         train,
+        weights: plan.weights,
         loader,
         epochs: plan.epochs,
         batchSize: plan.batchSize,
@@ -172,7 +190,7 @@ export class Model {
         history,
         diagnostics,
         validate: plan.validation
-          ? () => this.evaluate(plan.validation!, { batchSize: plan.batchSize })
+          ? () => this.evaluateDataset(plan.validation!, { batchSize: plan.batchSize })
           : null,
         divergence: (loss, epoch, batch, step, found) =>
           this.divergenceError(loss, epoch, batch, step, optimizer, found),
@@ -181,6 +199,7 @@ export class Model {
       sums.dispose();
       diagnostics?.dispose();
       for (const d of plan.owned) d.dispose();
+      plan.weights?.dispose();
     }
     if (state.stopped) history.stoppedEarly = `stopped by a callback after epoch ${history.epochs.length}`;
     await callbacks.trainEnd(history);
@@ -229,8 +248,21 @@ export class Model {
     );
   }
 
-  /** Mean loss and metrics over a dataset, without training. */
-  async evaluate(data: Dataset, options: EvaluateOptions = {}): Promise<Logs> {
+  /** Mean loss and metrics over a dataset (or x and y as tensors or arrays), without training. */
+  evaluate(data: Dataset, options?: EvaluateOptions): Promise<Logs>;
+  evaluate(x: ArrayInput, y: ArrayInput, options?: EvaluateOptions): Promise<Logs>;
+  async evaluate(
+    ...args: [Dataset | ArrayInput, (ArrayInput | EvaluateOptions)?, EvaluateOptions?]
+  ): Promise<Logs> {
+    const { data, options, release } = dataAndOptions<EvaluateOptions>('evaluate', args);
+    try {
+      return await this.evaluateDataset(data, options ?? {});
+    } finally {
+      release();
+    }
+  }
+
+  private async evaluateDataset(data: Dataset, options: EvaluateOptions): Promise<Logs> {
     const { lossFn } = this.requireCompiled('evaluate');
     const batchSize = checkPositiveInt('evaluate', 'batchSize', options.batchSize ?? 256);
     if (!this.net.isBuilt) this.net.buildFor([1, ...data.x.shape.slice(1)]);

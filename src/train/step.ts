@@ -18,7 +18,8 @@ import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { TrainingDiagnostics } from './diagnose.js';
 
-export type StepFn = (x: Tensor, y: Tensor) => { prediction: Tensor; loss: Tensor };
+/** One step on a batch; `w` the batch's sample weights (fit's classWeight and sampleWeight), if any. */
+export type StepFn = (x: Tensor, y: Tensor, w?: Tensor) => { prediction: Tensor; loss: Tensor };
 
 export interface StepParts {
   net: Layer;
@@ -33,8 +34,8 @@ export function makeStep(parts: StepParts): StepFn {
   return usesClosure(parts.optimizer.transform) ? closureStep(parts) : plainStep(parts);
 }
 
-function lossOf({ lossFn, lossName }: StepParts, prediction: Tensor, y: Tensor): Tensor {
-  const loss = lossFn(prediction, y);
+function lossOf({ lossFn, lossName }: StepParts, prediction: Tensor, y: Tensor, w?: Tensor): Tensor {
+  const loss = w ? lossFn(prediction, y, w) : lossFn(prediction, y);
   if (loss.size !== 1)
     throw new ShapeError(
       `loss '${lossName}' returned shape ${formatShape(loss.shape)}; a loss must be a scalar.`,
@@ -44,12 +45,12 @@ function lossOf({ lossFn, lossName }: StepParts, prediction: Tensor, y: Tensor):
 
 export function plainStep(parts: StepParts): StepFn {
   const { net, optimizer, diagnostics } = parts;
-  return (x, y) => {
+  return (x, y, w) => {
     optimizer.zeroGrad();
     const prediction = diagnostics
       ? diagnostics.forward(x, { training: true })
       : net.call(x, { training: true });
-    const loss = lossOf(parts, prediction, y);
+    const loss = lossOf(parts, prediction, y, w);
     loss.backward();
     diagnostics?.afterBackward();
     optimizer.step();
@@ -59,11 +60,11 @@ export function plainStep(parts: StepParts): StepFn {
 
 export function closureStep(parts: StepParts): StepFn {
   const { net, optimizer, diagnostics } = parts;
-  return (x, y) => {
+  return (x, y, w) => {
     // The closure's repeated evaluations are not recorded by the diagnostics.
     const value = optimizer.step(() => {
       optimizer.zeroGrad();
-      const loss = lossOf(parts, net.call(x, { training: true }), y);
+      const loss = lossOf(parts, net.call(x, { training: true }), y, w);
       loss.backward();
       return loss;
     });
