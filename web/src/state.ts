@@ -3,6 +3,7 @@
  * page's URL (after '#', as key=value pairs), so a setting is shared by sharing the address,
  * and every panel reads it from here.
  */
+import { optim } from 'descent';
 
 export type Panel = 'arena' | 'trainer' | 'landscape' | 'export';
 export const PANELS: readonly Panel[] = ['arena', 'trainer', 'landscape', 'export'];
@@ -33,22 +34,8 @@ export const INITIALIZERS = [
   'randomNormal',
   'zeros',
 ] as const;
-export const TRAIN_OPTIMIZERS = [
-  'sgd',
-  'momentum',
-  'nesterov',
-  'adagrad',
-  'rmsprop',
-  'adadelta',
-  'adam',
-  'adamw',
-  'adamax',
-  'nadam',
-  'amsgrad',
-  'rprop',
-  'quickprop',
-  'lbfgs',
-] as const;
+/** The library's optimisers but Newton, whose dense Hessian does not scale to a network. */
+export const TRAIN_OPTIMIZERS: readonly string[] = optim.optimizerNames.filter((n) => n !== 'newton');
 
 export interface LayerSetting {
   units: number;
@@ -244,7 +231,7 @@ export function fromHash(hash: string): PlaygroundState {
           });
   }
   const optimizer = q.get('optimizer');
-  if (optimizer && (TRAIN_OPTIMIZERS as readonly string[]).includes(optimizer)) t.optimizer = optimizer;
+  if (optimizer && TRAIN_OPTIMIZERS.includes(optimizer)) t.optimizer = optimizer;
   const schedule = q.get('schedule');
   if (schedule) t.schedule = schedule;
   t.batchNorm = q.get('batchNorm') === '1';
